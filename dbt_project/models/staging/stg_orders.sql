@@ -1,0 +1,47 @@
+with
+
+source as (
+
+    select * from {{ ref('raw_orders') }}
+
+),
+
+renamed as (
+
+    select
+
+        ---------- ids
+        {{ clean_id('order_id') }} as order_id,
+        {{ clean_id('user_id') }} as user_id,
+        {{ clean_id('store_id') }} as store_id,
+
+        ---------- time
+        {{ safe_cast('ordered_at', 'timestamp') }} as ordered_at,
+        {{ safe_cast('day_number', 'integer') }} as day_number,
+        {{ safe_cast('week_number', 'integer') }} as week_number,
+
+        ---------- strings
+        lower({{ clean_id('eval_set') }}) as eval_set,
+
+        ---------- row-level problems, first match wins
+        case
+            when {{ clean_id('order_id') }} is null then 'null_order_id'
+            when {{ clean_id('user_id') }} is null then 'null_user_id'
+            when {{ fails_cast('ordered_at', 'timestamp') }} then 'invalid_ordered_at'
+            when {{ fails_cast('day_number', 'integer') }} then 'non_numeric_day_number'
+            when {{ fails_cast('week_number', 'integer') }} then 'non_numeric_week_number'
+            when
+                {{ safe_cast('ordered_at', 'timestamp') }} is null
+                and {{ safe_cast('day_number', 'integer') }} is null
+                then 'missing_order_time'
+        end as row_issue,
+
+        ---------- lineage
+        source_file,
+        source_row_number
+
+    from source
+
+)
+
+select * from renamed
