@@ -59,6 +59,8 @@ PROMO_SHARE = 0.05
 PROMO_LIFT = 3.0
 STAPLE_SHARE = 0.5  # expected share of a basket drawn from the user's staples
 MIN_STAPLES, MAX_STAPLES = 5, 15
+STAPLE_POPULARITY_EXPONENT = 0.3  # < 1 flattens popularity, so staples are personal
+STAPLE_AFFINITY_SD = 1.5  # spread of staple preference: top staples are in most baskets
 TASTE_FOCUS = 0.85  # taste weight on the user's top two departments; the rest is spread out
 HOME_STORE_SHARE = 0.8
 BROWSE_SESSIONS_PER_ORDER = 0.3
@@ -333,7 +335,8 @@ def _complement_pairs(
         n_pairs = min(size // 2, round(size / 10))
         if n_pairs == 0:
             continue
-        keys = np.log(weight[start:stop]) + rng.gumbel(size=size)  # weighted, no replacement
+        # Gumbel top-k: weighted sampling without replacement, by sqrt(popularity).
+        keys = 0.5 * np.log(weight[start:stop]) + rng.gumbel(size=size)
         by_key = np.argsort(-keys)
         anchors.append(start + by_key[:n_pairs])
         complements.append(start + rng.permutation(by_key[n_pairs:])[:n_pairs])
@@ -610,20 +613,28 @@ def _draw_orders(rng: np.random.Generator, config: SyntheticConfig, n_users: int
     )
 
 
+def _staple_weights(catalog: _Catalog) -> np.ndarray:
+    """Product weights for choosing staples: popularity flattened, so staples are personal."""
+    return catalog.weight**STAPLE_POPULARITY_EXPONENT
+
+
 def _draw_staples(
     rng: np.random.Generator, catalog: _Catalog, taste: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each user's 5-15 staples (users x MAX_STAPLES, -1 padded) and their log affinities.
 
-    Staples are drawn like ordinary picks (taste x popularity), so they lean to favourite
-    departments and popular products.
+    Staples are drawn by taste x a flattened popularity, so they lean to favourite departments
+    but are personal: a popularity ranking alone does not predict them.
     """
     n_users = len(taste)
     n_draws = 3 * MAX_STAPLES  # spare draws, since some repeat
     user = np.repeat(np.arange(n_users), n_draws)
     dept = _sample_rows(np.cumsum(taste, axis=1), user, rng.random(len(user)))
     product = _sample_in_department(
-        _cumulative(catalog.weight), catalog.dept_start, dept, rng.random(len(user))
+        _cumulative(_staple_weights(catalog)),
+        catalog.dept_start,
+        dept,
+        rng.random(len(user)),
     )
     first = np.sort(_first_occurrences(user * len(catalog.weight) + product))  # draw order
     user, product = user[first], product[first]
@@ -632,7 +643,7 @@ def _draw_staples(
     keep = slot < wanted[user]
     products = np.full((n_users, MAX_STAPLES), -1, dtype=np.int64)
     products[user[keep], slot[keep]] = product[keep]
-    affinity = np.where(products >= 0, rng.normal(0.0, 1.0, products.shape), -np.inf)
+    affinity = np.where(products >= 0, rng.normal(0.0, STAPLE_AFFINITY_SD, products.shape), -np.inf)
     return products, affinity
 
 
@@ -666,8 +677,23 @@ def _sample_explore(
 
 
 def _base_basket_mean(config: SyntheticConfig, catalog: _Catalog) -> float:
-    """Basket size before complements are added, so final baskets average basket_size_mean."""
-    anchor_share = catalog.weight[catalog.complement >= 0].sum() / config.n_departments
+    """Basket size before complements are added, so final baskets average basket_size_mean.
+
+    Complements join anchor lines; the expected share of anchor lines mixes staple picks and
+    explore picks, averaged over departments (tastes are symmetric across departments).
+    """
+    is_anchor = catalog.complement >= 0
+    shares = []
+    for weight, mix in (
+        (_staple_weights(catalog), STAPLE_SHARE),
+        (catalog.weight, 1 - STAPLE_SHARE),
+    ):
+        per_dept = np.bincount(
+            catalog.department, weights=weight * is_anchor, minlength=config.n_departments
+        )
+        total = np.bincount(catalog.department, weights=weight, minlength=config.n_departments)
+        shares.append(mix * np.mean(per_dept / total))
+    anchor_share = sum(shares)
     return max(1.0, config.basket_size_mean / (1.0 + COMPLEMENT_PROB * anchor_share))
 
 
@@ -732,17 +758,23 @@ def _add_to_cart_order(
     """Permutation putting lines in add-to-cart order: by department order, random within a
     department, and each complement right after its anchor when both are in the basket.
 
-    Expects lines sorted by (order, product).
+    Expects lines sorted by (order, product). One int64 sort key packs (order, department rank,
+    random tie-breaker); a complement's key is its anchor's key + 1, which no other line has.
     """
+    random_bits = 20  # ties within a department of one basket are then very rare (and harmless)
+    dept_bits = int(catalog.dept_rank.max()).bit_length()
+    if int(order.max(initial=0)).bit_length() + dept_bits + random_bits + 1 > 62:
+        raise ValueError("chunk too large for the add-to-cart sort key; lower chunk_users")
     dept_rank = catalog.dept_rank[catalog.department[product]]
-    position = (dept_rank << 40) | (rng.integers(0, 2**39, size=len(product)) << 1)  # even
+    tie_breaker = rng.integers(0, 2**random_bits, size=len(product))
+    position = (((order << dept_bits) | dept_rank) << (random_bits + 1)) | (tie_breaker << 1)
     is_complement = np.flatnonzero(catalog.anchor[product] >= 0)
     keys = order * n_products + product
     anchor_keys = order[is_complement] * n_products + catalog.anchor[product[is_complement]]
     at = np.minimum(np.searchsorted(keys, anchor_keys), len(keys) - 1)
     found = keys[at] == anchor_keys
     position[is_complement[found]] = position[at[found]] + 1  # odd: just after the anchor
-    return np.lexsort((position, order))
+    return np.argsort(position, kind="stable")
 
 
 def _draw_lines(

@@ -21,7 +21,9 @@ audit_totals as (
 
 rejected_counts as (
 
-    select source_table, count(*) as rejected_rows
+    select
+        source_table,
+        count(*) as rejected_rows
 
     from {{ ref('rejected_rows') }}
 
@@ -32,9 +34,11 @@ rejected_counts as (
 accepted_counts as (
 
     {% for table in tables %}
-    select '{{ table }}' as source_table, count(*) as accepted_rows
-    from {{ ref('int_' ~ table) }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ table }}' as source_table,
+            count(*) as accepted_rows
+        from {{ ref('int_' ~ table) }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )

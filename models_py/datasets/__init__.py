@@ -50,7 +50,8 @@ class DatasetConfig:
         name = str(options.get("name") or "completejourney").strip().lower()
         if name not in DATASETS:
             raise RawInputError(
-                f"Unknown dataset {name!r}: set the dbt var `dataset` to one of {', '.join(DATASETS)}."
+                f"Unknown dataset {name!r}: set the dbt var `dataset` to one of "
+                f"{', '.join(DATASETS)}."
             )
         data_dir = str(options.get("data_dir") or "").strip()
         return cls(
@@ -135,4 +136,3 @@ def _require_data_dir(config: DatasetConfig) -> Path:
     if not config.data_dir.is_dir():
         raise RawInputError(f"{config.data_dir}: data_dir is not a folder.")
     return config.data_dir
-

@@ -10,36 +10,36 @@
 with
 
 {% for source_table, (raw_model, checked_model) in tables.items() %}
-{{ source_table }}_read as (
+    {{ source_table }}_read as (
 
-    select
-        '{{ source_table }}' as source_table,
-        count(*) as rows_read
+        select
+            '{{ source_table }}' as source_table,
+            count(*) as rows_read
 
-    from {{ ref(raw_model) }}
+        from {{ ref(raw_model) }}
 
-),
+    ),
 
-{{ source_table }}_outcomes as (
+    {{ source_table }}_outcomes as (
 
-    select
-        '{{ source_table }}' as source_table,
-        coalesce(rejection_reason, 'accepted') as outcome,
-        rejection_reason is not null as is_rejected,
-        count(*) as row_count
+        select
+            '{{ source_table }}' as source_table,
+            coalesce(rejection_reason, 'accepted') as outcome,
+            rejection_reason is not null as is_rejected,
+            count(*) as row_count
 
-    from {{ ref(checked_model) }}
+        from {{ ref(checked_model) }}
 
-    group by all
+        group by all
 
-),
+    ),
 
 {% endfor %}
 rows_read as (
 
     {% for source_table in tables %}
-    select * from {{ source_table }}_read
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ source_table }}_read
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -47,8 +47,8 @@ rows_read as (
 outcomes as (
 
     {% for source_table in tables %}
-    select * from {{ source_table }}_outcomes
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ source_table }}_outcomes
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -62,9 +62,11 @@ outcomes_with_totals as (
         coalesce(outcomes.row_count, 0) as row_count,
         rows_read.rows_read,
         sum(case when not outcomes.is_rejected then outcomes.row_count else 0 end)
-            over (partition by rows_read.source_table)::bigint as rows_kept,
+            over (partition by rows_read.source_table)
+        ::bigint as rows_kept,
         sum(case when outcomes.is_rejected then outcomes.row_count else 0 end)
-            over (partition by rows_read.source_table)::bigint as rows_rejected,
+            over (partition by rows_read.source_table)
+        ::bigint as rows_rejected,
         current_timestamp as audited_at
 
     from rows_read

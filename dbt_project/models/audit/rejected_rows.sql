@@ -10,27 +10,27 @@
 with
 
 {% for source_table, model_name in checked_tables.items() %}
-rejected_{{ source_table }} as (
+    rejected_{{ source_table }} as (
 
-    select
-        '{{ source_table }}' as source_table,
-        record_key,
-        rejection_reason,
-        source_file,
-        source_row_number
+        select
+            '{{ source_table }}' as source_table,
+            record_key,
+            rejection_reason,
+            source_file,
+            source_row_number
 
-    from {{ ref(model_name) }}
+        from {{ ref(model_name) }}
 
-    where rejection_reason is not null
+        where rejection_reason is not null
 
-),
+    ),
 
 {% endfor %}
 all_rejected_rows as (
 
     {% for source_table in checked_tables %}
-    select * from rejected_{{ source_table }}
-    {% if not loop.last %}union all{% endif %}
+        select * from rejected_{{ source_table }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )

@@ -1,4 +1,4 @@
-"""Raw sessions in the contract's columns, straight from the dataset's files (models_py.datasets)."""
+"""Raw sessions in the contract's columns, from the dataset files (models_py.datasets)."""
 
 from models_py.datasets import DatasetConfig, load_raw_table
 
