@@ -448,6 +448,7 @@ def _build_promotions(config: SyntheticConfig, catalog: _Catalog) -> _Promotions
     n_weeks, n = config.n_weeks, config.n_products
     per_week = min(n, max(1, round(PROMO_SHARE * n)))
     chosen = np.argpartition(rng.random((n_weeks, n)), per_week - 1, axis=1)[:, :per_week]
+    chosen.sort(axis=1)  # the chosen set is portable; argpartition's order within it is not
     week = np.repeat(np.arange(n_weeks), per_week)
     product = chosen.ravel()
     rows = len(product)
@@ -457,7 +458,7 @@ def _build_promotions(config: SyntheticConfig, catalog: _Catalog) -> _Promotions
     store = np.where(single_store, rng.integers(config.n_stores, size=rows), -1)
     discount = rng.uniform(0.1, 0.35, rows)
 
-    store_matrix = np.full((n_weeks, n), -2, dtype=np.int16)
+    store_matrix = np.full((n_weeks, n), -2, dtype=np.int32)
     store_matrix[week, product] = store
     discount_matrix = np.zeros((n_weeks, n), dtype=np.float64)
     discount_matrix[week, product] = discount
@@ -988,13 +989,17 @@ def _manifest(config: SyntheticConfig, counts: dict[str, int]) -> dict[str, Any]
 
 def _replace_folder(source: Path, target: Path) -> None:
     """Move a finished folder into place; an old dataset is moved aside first, then deleted."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        target.rename(old)
-    source.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    if not target.exists():
+        source.rename(target)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    target.rename(old)
+    try:
+        source.rename(target)
+    except BaseException:
+        old.rename(target)  # put the previous complete dataset back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def generate(config: SyntheticConfig, out_dir: Path) -> dict[str, int]:

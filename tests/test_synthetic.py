@@ -276,7 +276,8 @@ def test_personal_history_beats_popularity(lines: pd.DataFrame) -> None:
     train, test = history[history["order_id"] != last], history[history["order_id"] == last]
     counts = train.groupby(["user_id", "product_id"]).size().sort_values(ascending=False)
     personal = set(counts.groupby(level="user_id").head(10).index)
-    personal_recall = np.mean([key in personal for key in zip(test["user_id"], test["product_id"])])
+    pairs = zip(test["user_id"], test["product_id"], strict=True)
+    personal_recall = np.mean([key in personal for key in pairs])
     popular_recall = test["product_id"].isin(train["product_id"].value_counts().index[:10]).mean()
     assert personal_recall > 0.4
     assert personal_recall > 2 * popular_recall
