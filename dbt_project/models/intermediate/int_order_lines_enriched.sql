@@ -1,0 +1,71 @@
+{{ config(materialized='table') }}
+
+with
+
+accepted_lines as (
+
+    select * from {{ ref('int_order_lines') }}
+
+),
+
+sequenced_orders as (
+
+    select * from {{ ref('int_orders_sequenced') }}
+
+),
+
+accepted_products as (
+
+    select * from {{ ref('int_products') }}
+
+),
+
+lines_with_order_and_product as (
+
+    select
+        accepted_lines.order_id,
+        sequenced_orders.user_id,
+        accepted_lines.product_id,
+        accepted_products.department,
+        accepted_products.category,
+        accepted_lines.line_number,
+        -- Without add-to-cart positions (Complete Journey) the basket order is the input file's
+        -- line order, which says nothing about the order items were picked.
+        row_number() over (
+            partition by accepted_lines.order_id
+            order by accepted_lines.line_number, accepted_lines.source_row_number
+        ) as basket_position,
+        accepted_lines.quantity,
+        accepted_lines.sales_value,
+        accepted_lines.discount,
+        accepted_lines.sales_value / accepted_lines.quantity as unit_price,
+        accepted_lines.is_reordered as dataset_reordered_flag,
+        sequenced_orders.order_number,
+        sequenced_orders.ordered_at,
+        sequenced_orders.day_number,
+        sequenced_orders.week_number,
+        sequenced_orders.is_holdout
+
+    from accepted_lines
+
+    inner join sequenced_orders
+        on accepted_lines.order_id = sequenced_orders.order_id
+
+    inner join accepted_products
+        on accepted_lines.product_id = accepted_products.product_id
+
+),
+
+lines_with_repeat_flag as (
+
+    select
+        *,
+        dense_rank() over (
+            partition by user_id, product_id order by order_number
+        ) > 1 as is_repeat_purchase
+
+    from lines_with_order_and_product
+
+)
+
+select * from lines_with_repeat_flag

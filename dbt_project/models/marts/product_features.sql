@@ -1,0 +1,3 @@
+{{ config(materialized='external') }}
+
+{{ product_stats(include_holdout=false) }}

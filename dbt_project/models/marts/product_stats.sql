@@ -1,0 +1,1 @@
+{{ product_stats(include_holdout=true) }}

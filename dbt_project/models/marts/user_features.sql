@@ -1,0 +1,3 @@
+{{ config(materialized='external') }}
+
+{{ user_stats(include_holdout=false) }}

@@ -1,0 +1,3 @@
+{{ config(materialized='external') }}
+
+{{ user_item_interactions(include_holdout=false) }}

@@ -1,0 +1,1 @@
+{{ user_stats(include_holdout=true) }}
