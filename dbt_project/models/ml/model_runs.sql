@@ -1,0 +1,84 @@
+{#- One row per trained model run: parameters, the data it saw, training time and rows out.
+    SQL baselines run inside dbt: their run id is the dbt invocation and their parameters the
+    vars they read. -#}
+
+with
+
+python_runs as (
+
+    select
+        null::varchar as run_id,
+        null::varchar as model,
+        null::varchar as purpose,
+        null::varchar as parameters,
+        null::varchar as data_fingerprint,
+        null::double as training_seconds,
+        null::timestamp as trained_at
+
+    where false
+
+),
+
+sql_baselines as (
+
+    select
+        '{{ invocation_id }}' as run_id,
+        baseline.model,
+        purposes.purpose,
+        baseline.parameters,
+        null as data_fingerprint,
+        null::double as training_seconds,
+        current_timestamp::timestamp as trained_at
+
+    from (
+        values
+        ('global_popularity', '{"rank_by": "orders", "top_k": {{ var("top_k") }}}'),
+        ('personal_popularity', '{"rank_by": "orders, then recency", "top_k": {{ var("top_k") }}}'),
+        ('item_to_item', '{"similarity": "{{ var("item_to_item_similarity") }}", "history_items": {{ var("item_to_item_history") }}, "min_support": {{ var("min_support") }}, "top_k": {{ var("top_k") }}}')
+    ) as baseline (model, parameters)
+
+    cross join (values ('evaluation'), ('serving')) as purposes (purpose)
+
+),
+
+all_runs as (
+
+    select * from python_runs
+
+    union all
+
+    select * from sql_baselines
+
+),
+
+rows_out as (
+
+    select
+        model,
+        purpose,
+        count(*) as rows_out,
+        count(*) filter (where fallback_tier = 'model') as model_rows_out
+
+    from {{ ref('recommendations') }}
+
+    group by model, purpose
+
+),
+
+runs_with_output as (
+
+    select
+        all_runs.*,
+        coalesce(rows_out.rows_out, 0) as rows_out,
+        coalesce(rows_out.model_rows_out, 0) as model_rows_out
+
+    from all_runs
+
+    left join rows_out
+        on
+            all_runs.model = rows_out.model
+            and all_runs.purpose = rows_out.purpose
+
+)
+
+select * from runs_with_output

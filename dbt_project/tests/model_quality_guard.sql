@@ -1,0 +1,55 @@
+-- Regression guard: the build fails when a model's precision@5 on the holdout falls below the
+-- configured floor (var precision_at_5_floor, repeat mode) or below global popularity in the
+-- same mode on the same split. Global popularity itself is only held to the floor.
+
+with
+
+precision_at_5 as (
+
+    select
+        model,
+        mode,
+        precision_at_k
+
+    from {{ ref('model_metrics') }}
+
+    where k = 5
+
+),
+
+popularity as (
+
+    select
+        mode,
+        precision_at_k as popularity_precision
+
+    from precision_at_5
+
+    where model = 'global_popularity'
+
+),
+
+failures as (
+
+    select
+        precision_at_5.model,
+        precision_at_5.mode,
+        precision_at_5.precision_at_k,
+        popularity.popularity_precision,
+        {{ var('precision_at_5_floor') }} as floor
+
+    from precision_at_5
+
+    left join popularity
+        on precision_at_5.mode = popularity.mode
+
+    where
+        (precision_at_5.mode = 'repeat' and precision_at_5.precision_at_k < {{ var('precision_at_5_floor') }})
+        or (
+            precision_at_5.model != 'global_popularity'
+            and precision_at_5.precision_at_k < popularity.popularity_precision
+        )
+
+)
+
+select * from failures
