@@ -5,7 +5,10 @@ with
 
 recommendation_users as (
 
-    select purpose, user_id from {{ ref('int_recommendation_users') }}
+    select
+        purpose,
+        user_id
+    from {{ ref('int_recommendation_users') }}
 
 ),
 
@@ -34,7 +37,12 @@ expected_lists as (
         recommendation_users.purpose,
         recommendation_users.user_id
 
-    from (select distinct model, mode from lists) as list_keys
+    from (
+        select distinct
+            model,
+            mode
+        from lists
+    ) as list_keys
 
     cross join recommendation_users
 

@@ -44,7 +44,10 @@ failures as (
         on precision_at_5.mode = popularity.mode
 
     where
-        (precision_at_5.mode = 'repeat' and precision_at_5.precision_at_k < {{ var('precision_at_5_floor') }})
+        (
+            precision_at_5.mode = 'repeat'
+            and precision_at_5.precision_at_k < {{ var('precision_at_5_floor') }}
+        )
         or (
             precision_at_5.model != 'global_popularity'
             and precision_at_5.precision_at_k < popularity.popularity_precision

@@ -47,45 +47,68 @@ interaction_mismatches as (
 
 ),
 
+training_order_counts as (
+
+    select
+        user_id,
+        count(*) as training_orders
+
+    from {{ ref('orders') }}
+
+    where not is_holdout
+
+    group by user_id
+
+),
+
 user_feature_mismatches as (
 
     select 'user_features' as failing_table
 
     from {{ ref('user_features') }} as user_features
 
-    left join (
-        select
-            user_id,
-            count(*) as training_orders
+    left join training_order_counts
+        on user_features.user_id = training_order_counts.user_id
 
-        from {{ ref('orders') }}
+    where user_features.frequency is distinct from training_order_counts.training_orders
 
-        where not is_holdout
+),
 
-        group by user_id
-    ) as recounted_orders
-        on user_features.user_id = recounted_orders.user_id
+indexed_basket_count as (
 
-    where user_features.frequency is distinct from recounted_orders.training_orders
+    select count(distinct basket_index) as baskets
+
+    from {{ ref('int_basket_products_indexed') }}
+
+),
+
+indexed_products as (
+
+    select distinct product_id from {{ ref('int_basket_products_indexed') }}
+
+),
+
+expected_basket_count as (
+
+    -- Training baskets holding at least one indexed product; a holdout basket would add more.
+    select count(distinct training_lines.order_id) as baskets
+
+    from training_lines
+
+    inner join indexed_products
+        on training_lines.product_id = indexed_products.product_id
 
 ),
 
 cooccurrence_mismatches as (
 
-    -- A holdout order must never be counted as a training basket.
     select 'int_basket_products_indexed' as failing_table
 
-    from (select count(distinct basket_index) as baskets from {{ ref('int_basket_products_indexed') }}) as indexed
+    from indexed_basket_count
 
-    cross join (
-        select count(distinct order_id) as baskets
+    cross join expected_basket_count
 
-        from training_lines
-
-        where product_id in (select product_id from {{ ref('int_basket_products_indexed') }})
-    ) as expected
-
-    where indexed.baskets != expected.baskets
+    where indexed_basket_count.baskets != expected_basket_count.baskets
 
 ),
 

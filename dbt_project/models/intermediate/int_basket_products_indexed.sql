@@ -8,7 +8,10 @@ with
 
 training_lines as (
 
-    select order_id, product_id from {{ ref('int_order_lines_enriched') }}
+    select
+        order_id,
+        product_id
+    from {{ ref('int_order_lines_enriched') }}
 
     where not is_holdout
 
@@ -16,7 +19,10 @@ training_lines as (
 
 basket_products as (
 
-    select distinct order_id, product_id from training_lines
+    select distinct
+        order_id,
+        product_id
+    from training_lines
 
 ),
 

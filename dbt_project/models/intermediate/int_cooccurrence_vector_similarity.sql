@@ -30,7 +30,7 @@ frequent_products as (
 
     select
         product_id,
-        row_number() over (order by basket_count desc, product_id) as vector_position
+        row_number() over (order by basket_count desc, product_id asc) as vector_position
 
     from product_baskets
 
@@ -44,7 +44,11 @@ frequent_products as (
 
 pair_counts_both_ways as (
 
-    select product_id, paired_product_id, baskets_together from cooccurrence
+    select
+        product_id,
+        paired_product_id,
+        baskets_together
+    from cooccurrence
 
     union all
 
@@ -110,7 +114,7 @@ ranked_similarities as (
     select
         *,
         row_number() over (
-            partition by product_id order by score desc, similar_product_id
+            partition by product_id order by score desc, similar_product_id asc
         ) as similarity_rank
 
     from vector_similarities

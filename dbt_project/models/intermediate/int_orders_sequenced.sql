@@ -56,10 +56,10 @@ orders_split as (
             case
                 when period_bounds.has_week_numbers
                     then orders_numbered.week_number
-                    > period_bounds.last_week_number - {{ var('holdout_weeks') }}
+                        > period_bounds.last_week_number - {{ var('holdout_weeks') }}
                 when period_bounds.has_timestamps
                     then orders_numbered.ordered_at
-                    > period_bounds.last_ordered_at - to_days(7 * {{ var('holdout_weeks') }})
+                        > period_bounds.last_ordered_at - to_days(7 * {{ var('holdout_weeks') }})
                 when period_bounds.has_eval_sets
                     then orders_numbered.eval_set = 'train'
                 else orders_numbered.day_number

@@ -62,7 +62,7 @@ pair_method_ranked as (
         baskets_together,
         row_number() over (
             partition by product_id, method
-            order by score desc, baskets_together desc, similar_product_id
+            order by score desc, baskets_together desc, similar_product_id asc
         ) as similarity_rank
 
     from pair_method_scores

@@ -19,7 +19,9 @@ metrics_by_warmth as (
 
 metrics_by_activity as (
 
-    {{ evaluate_recommendations('evaluation_lists', ['model', 'mode'], ['activity_segment']) | indent(4) }}
+    {{ evaluate_recommendations(
+        'evaluation_lists', ['model', 'mode'], ['activity_segment']
+    ) | indent(4) }}
 
 ),
 

@@ -1,3 +1,12 @@
+{%- set global_parameters = {'rank_by': 'orders', 'top_k': var('top_k')} -%}
+{%- set personal_parameters = {'rank_by': 'orders, then recency', 'top_k': var('top_k')} -%}
+{%- set item_to_item_parameters = {
+    'similarity': var('item_to_item_similarity'),
+    'history_items': var('item_to_item_history'),
+    'min_support': var('min_support'),
+    'top_k': var('top_k'),
+} -%}
+
 {#- One row per trained model run: parameters, the data it saw, training time and rows out.
     SQL baselines run inside dbt: their run id is the dbt invocation and their parameters the
     vars they read. -#}
@@ -32,9 +41,9 @@ sql_baselines as (
 
     from (
         values
-        ('global_popularity', '{"rank_by": "orders", "top_k": {{ var("top_k") }}}'),
-        ('personal_popularity', '{"rank_by": "orders, then recency", "top_k": {{ var("top_k") }}}'),
-        ('item_to_item', '{"similarity": "{{ var("item_to_item_similarity") }}", "history_items": {{ var("item_to_item_history") }}, "min_support": {{ var("min_support") }}, "top_k": {{ var("top_k") }}}')
+        ('global_popularity', '{{ tojson(global_parameters) }}'),
+        ('personal_popularity', '{{ tojson(personal_parameters) }}'),
+        ('item_to_item', '{{ tojson(item_to_item_parameters) }}')
     ) as baseline (model, parameters)
 
     cross join (values ('evaluation'), ('serving')) as purposes (purpose)

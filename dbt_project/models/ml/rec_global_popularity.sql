@@ -45,18 +45,27 @@ popular_products as (
 
 recommendation_users as (
 
-    select purpose, user_id from {{ ref('int_recommendation_users') }}
+    select
+        purpose,
+        user_id
+    from {{ ref('int_recommendation_users') }}
 
 ),
 
 history as (
 
-    select 'evaluation' as purpose, user_id, product_id
+    select
+        'evaluation' as purpose,
+        user_id,
+        product_id
     from {{ ref('user_item_interactions_train') }}
 
     union all
 
-    select 'serving' as purpose, user_id, product_id
+    select
+        'serving' as purpose,
+        user_id,
+        product_id
     from {{ ref('user_item_interactions_full') }}
 
 ),
@@ -96,7 +105,7 @@ ranked as (
         candidates.*,
         row_number() over (
             partition by modes.mode, candidates.purpose, candidates.user_id
-            order by candidates.order_count desc, candidates.product_id
+            order by candidates.order_count desc, candidates.product_id asc
         ) as rank
 
     from candidates

@@ -9,12 +9,22 @@ with
 
 training_interactions as (
 
-    select 'evaluation' as purpose, user_id, product_id, order_count, last_purchased_day
+    select
+        'evaluation' as purpose,
+        user_id,
+        product_id,
+        order_count,
+        last_purchased_day
     from {{ ref('user_item_interactions_train') }}
 
     union all
 
-    select 'serving' as purpose, user_id, product_id, order_count, last_purchased_day
+    select
+        'serving' as purpose,
+        user_id,
+        product_id,
+        order_count,
+        last_purchased_day
     from {{ ref('user_item_interactions_full') }}
 
 ),
@@ -25,7 +35,7 @@ user_history as (
         *,
         row_number() over (
             partition by purpose, user_id
-            order by order_count desc, last_purchased_day desc, product_id
+            order by order_count desc, last_purchased_day desc, product_id asc
         ) as history_rank
 
     from training_interactions
@@ -78,7 +88,10 @@ history_neighbours as (
 
 products as (
 
-    select product_id, product_name from {{ ref('int_products') }}
+    select
+        product_id,
+        product_name
+    from {{ ref('int_products') }}
 
 ),
 
@@ -141,7 +154,7 @@ ranked as (
         candidates_marked.*,
         row_number() over (
             partition by modes.mode, candidates_marked.purpose, candidates_marked.user_id
-            order by candidates_marked.score desc, candidates_marked.product_id
+            order by candidates_marked.score desc, candidates_marked.product_id asc
         ) as rank
 
     from candidates_marked
@@ -164,7 +177,8 @@ recommendations as (
         ranked.score,
         case
             when ranked.top_voting_product_id = ranked.product_id then 'you buy it regularly'
-            else 'often bought with ' || coalesce(products.product_name, ranked.top_voting_product_id)
+            else 'often bought with '
+                || coalesce(products.product_name, ranked.top_voting_product_id)
         end as reason
 
     from ranked

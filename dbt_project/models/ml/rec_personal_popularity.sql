@@ -43,7 +43,7 @@ ranked_history as (
         days_since_last,
         row_number() over (
             partition by purpose, user_id
-            order by order_count desc, last_purchased_day desc, product_id
+            order by order_count desc, last_purchased_day desc, product_id asc
         ) as rank
 
     from interactions

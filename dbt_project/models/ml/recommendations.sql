@@ -49,12 +49,18 @@ recommendation_users as (
 
 history as (
 
-    select 'evaluation' as purpose, user_id, product_id
+    select
+        'evaluation' as purpose,
+        user_id,
+        product_id
     from {{ ref('user_item_interactions_train') }}
 
     union all
 
-    select 'serving' as purpose, user_id, product_id
+    select
+        'serving' as purpose,
+        user_id,
+        product_id
     from {{ ref('user_item_interactions_full') }}
 
 ),
@@ -88,7 +94,7 @@ segment_popular as (
         product_id,
         order_count,
         row_number() over (
-            partition by purpose, segment order by order_count desc, product_id
+            partition by purpose, segment order by order_count desc, product_id asc
         ) as rank
 
     from segment_orders
@@ -97,14 +103,22 @@ segment_popular as (
 
 global_orders as (
 
-    select 'evaluation' as purpose, product_id, order_count, popularity_rank as rank
+    select
+        'evaluation' as purpose,
+        product_id,
+        order_count,
+        popularity_rank as rank
     from {{ ref('product_features') }}
 
     where order_count > 0
 
     union all
 
-    select 'serving' as purpose, product_id, order_count, popularity_rank as rank
+    select
+        'serving' as purpose,
+        product_id,
+        order_count,
+        popularity_rank as rank
     from {{ ref('product_stats') }}
 
     where order_count > 0
@@ -113,7 +127,10 @@ global_orders as (
 
 list_keys as (
 
-    select distinct model, mode from model_rows
+    select distinct
+        model,
+        mode
+    from model_rows
 
 ),
 
