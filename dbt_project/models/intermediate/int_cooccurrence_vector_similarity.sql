@@ -109,25 +109,33 @@ vector_similarities as (
 
 ),
 
-ranked_similarities as (
+top_similarity_lists as (
 
+    -- A top-n aggregate per product instead of ranking all n^2 pairs with a window.
     select
-        *,
-        row_number() over (
-            partition by product_id order by score desc, similar_product_id asc
-        ) as similarity_rank
+        product_id,
+        max_by(
+            {'similar_product_id': similar_product_id, 'score': score},
+            score,
+            {{ var('similar_products_k') }}
+        ) as top_similar
 
     from vector_similarities
 
     where score > 0
 
+    group by product_id
+
 ),
 
 top_similarities as (
 
-    select * from ranked_similarities
+    select
+        product_id,
+        unnest(top_similar, recursive := true),
+        generate_subscripts(top_similar, 1) as similarity_rank
 
-    where similarity_rank <= {{ var('similar_products_k') }}
+    from top_similarity_lists
 
 )
 

@@ -16,15 +16,15 @@ with
 python_runs as (
 
     select
-        null::varchar as run_id,
-        null::varchar as model,
-        null::varchar as purpose,
-        null::varchar as parameters,
-        null::varchar as data_fingerprint,
-        null::double as training_seconds,
-        null::timestamp as trained_at
+        run_id,
+        model,
+        purpose,
+        parameters,
+        data_fingerprint,
+        training_seconds,
+        trained_at
 
-    where false
+    from {{ ref('als_training_runs') }}
 
 ),
 

@@ -9,6 +9,7 @@
     'rec_global_popularity',
     'rec_personal_popularity',
     'rec_item_to_item',
+    'als_recommendations',
 ] -%}
 {%- set depth = var('top_k') * 3 -%}
 
@@ -263,11 +264,11 @@ ranked_lists as (
 model_runs as (
 
     select
-        null::varchar as model,
-        null::varchar as purpose,
-        null::varchar as run_id
+        model,
+        purpose,
+        run_id
 
-    where false
+    from {{ ref('als_training_runs') }}
 
 ),
 
