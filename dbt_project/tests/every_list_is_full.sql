@@ -1,5 +1,6 @@
--- The cold-start cascade fills every list: each model and mode has exactly top_k distinct
--- products for every user of every purpose, new users included.
+-- The cold-start cascade fills every list: each model and mode has top_k distinct products for
+-- every user of every purpose, new users included (fewer only when the catalogue itself has
+-- fewer products the user may get: sold in the period, and not yet bought in new_items mode).
 
 with
 
@@ -8,7 +9,54 @@ recommendation_users as (
     select
         purpose,
         user_id
+
     from {{ ref('int_recommendation_users') }}
+
+),
+
+catalogue_sizes as (
+
+    select
+        'evaluation' as purpose,
+        count(*) as sold_products
+
+    from {{ ref('product_features') }}
+
+    where order_count > 0
+
+    union all
+
+    select
+        'serving' as purpose,
+        count(*) as sold_products
+
+    from {{ ref('product_stats') }}
+
+    where order_count > 0
+
+),
+
+history_sizes as (
+
+    select
+        'evaluation' as purpose,
+        user_id,
+        count(*) as bought_products
+
+    from {{ ref('user_item_interactions_train') }}
+
+    group by user_id
+
+    union all
+
+    select
+        'serving' as purpose,
+        user_id,
+        count(*) as bought_products
+
+    from {{ ref('user_item_interactions_full') }}
+
+    group by user_id
 
 ),
 
@@ -35,16 +83,27 @@ expected_lists as (
         list_keys.model,
         list_keys.mode,
         recommendation_users.purpose,
-        recommendation_users.user_id
+        recommendation_users.user_id,
+        least(
+            {{ var('top_k') }},
+            catalogue_sizes.sold_products
+            - case
+                when list_keys.mode = 'new_items' then coalesce(history_sizes.bought_products, 0)
+                else 0
+            end
+        ) as expected_length
 
-    from (
-        select distinct
-            model,
-            mode
-        from lists
-    ) as list_keys
+    from (select distinct model, mode from lists) as list_keys
 
     cross join recommendation_users
+
+    inner join catalogue_sizes
+        on recommendation_users.purpose = catalogue_sizes.purpose
+
+    left join history_sizes
+        on
+            recommendation_users.purpose = history_sizes.purpose
+            and recommendation_users.user_id = history_sizes.user_id
 
 )
 
@@ -63,6 +122,6 @@ left join lists
         and expected_lists.user_id = lists.user_id
 
 where
-    lists.list_length is distinct from {{ var('top_k') }}
-    or lists.distinct_products is distinct from {{ var('top_k') }}
-    or lists.last_rank is distinct from {{ var('top_k') }}
+    lists.list_length is distinct from expected_lists.expected_length
+    or lists.distinct_products is distinct from expected_lists.expected_length
+    or lists.last_rank is distinct from expected_lists.expected_length

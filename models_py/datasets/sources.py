@@ -28,13 +28,17 @@ class SourceFile:
         CSV is read as text: casting (and quarantining values that do not cast) is staging's job.
         """
         path = str(self.path).replace("'", "''")
+        # A file's own columns named like the lineage columns must not pass for lineage.
+        file_columns = "columns(c -> c not in ('source_file', 'source_row_number'))"
         if self.format == "parquet":
             return (
-                f"(select *, file_row_number + 1 as source_row_number, '{path}' as source_file "
+                f"(select {file_columns}, file_row_number + 1 as source_row_number, "
+                f"'{path}' as source_file "
                 f"from read_parquet('{path}', file_row_number = true))"
             )
         return (
-            f"(select *, row_number() over () as source_row_number, '{path}' as source_file "
+            f"(select {file_columns}, row_number() over () as source_row_number, "
+            f"'{path}' as source_file "
             f"from read_csv('{path}', header = true, all_varchar = true))"
         )
 
@@ -47,7 +51,11 @@ def check_source(con: duckdb.DuckDBPyConnection, source: SourceFile) -> None:
             "Check data_dir and the file names in the README's raw contract."
         )
     try:
-        columns = [row[0].lower() for row in con.sql(f"describe {source.scan_sql()}").fetchall()]
+        columns = [
+            row[0].lower()
+            for row in con.sql(f"describe {source.scan_sql()}").fetchall()
+            if row[0] not in ("source_file", "source_row_number")
+        ]
     except duckdb.Error as error:
         raise RawInputError(
             f"{source.path}: cannot be read as {source.format.upper()} ({error})."

@@ -43,7 +43,9 @@ frequent_products as (
     select
         product_id,
         basket_count,
-        row_number() over (order by product_id) as product_index
+        -- Product indexes follow product_id so that index order is id order; 32-bit integers
+        -- keep the pair join and count narrow.
+        (row_number() over (order by product_id asc))::integer as product_index
 
     from product_baskets
 
@@ -55,7 +57,8 @@ basket_index as (
 
     select
         order_id,
-        row_number() over (order by order_id) as basket_index
+        -- Any numbering will do for baskets: skip the sort.
+        (row_number() over ())::integer as basket_index
 
     from (select distinct order_id from basket_products) as baskets
 
