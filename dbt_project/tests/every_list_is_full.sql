@@ -39,24 +39,13 @@ catalogue_sizes as (
 history_sizes as (
 
     select
-        'evaluation' as purpose,
+        purpose,
         user_id,
         count(*) as bought_products
 
-    from {{ ref('user_item_interactions_train') }}
+    from {{ ref('int_user_histories') }}
 
-    group by user_id
-
-    union all
-
-    select
-        'serving' as purpose,
-        user_id,
-        count(*) as bought_products
-
-    from {{ ref('user_item_interactions_full') }}
-
-    group by user_id
+    group by purpose, user_id
 
 ),
 
@@ -77,6 +66,16 @@ lists as (
 
 ),
 
+list_keys as (
+
+    select distinct
+        model,
+        mode
+
+    from lists
+
+),
+
 expected_lists as (
 
     select
@@ -93,7 +92,7 @@ expected_lists as (
             end
         ) as expected_length
 
-    from (select distinct model, mode from lists) as list_keys
+    from list_keys
 
     cross join recommendation_users
 

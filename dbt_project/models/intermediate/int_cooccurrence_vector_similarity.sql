@@ -109,33 +109,17 @@ vector_similarities as (
 
 ),
 
-top_similarity_lists as (
+positive_similarities as (
 
-    -- A top-n aggregate per product instead of ranking all n^2 pairs with a window.
-    select
-        product_id,
-        max_by(
-            {'similar_product_id': similar_product_id, 'score': score},
-            score,
-            {{ var('similar_products_k') }}
-        ) as top_similar
-
-    from vector_similarities
+    select * from vector_similarities
 
     where score > 0
-
-    group by product_id
 
 ),
 
 top_similarities as (
 
-    select
-        product_id,
-        unnest(top_similar, recursive := true),
-        generate_subscripts(top_similar, 1) as similarity_rank
-
-    from top_similarity_lists
+    {{ top_similar('positive_similarities', var('similar_products_k')) | indent(4) }}
 
 )
 

@@ -23,31 +23,9 @@ similarities as (
 
 ),
 
-top_similar_lists as (
-
-    -- A top-n aggregate per product instead of ranking all n^2 pairs with a window.
-    select
-        product_id,
-        max_by(
-            {'similar_product_id': similar_product_id, 'score': score},
-            score,
-            {{ var('similar_products_k') }}
-        ) as top_similar
-
-    from similarities
-
-    group by product_id
-
-),
-
 top_similar as (
 
-    select
-        product_id,
-        unnest(top_similar, recursive := true),
-        generate_subscripts(top_similar, 1) as similarity_rank
-
-    from top_similar_lists
+    {{ top_similar('similarities', var('similar_products_k')) | indent(4) }}
 
 )
 

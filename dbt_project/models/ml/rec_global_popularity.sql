@@ -54,19 +54,7 @@ recommendation_users as (
 
 history as (
 
-    select
-        'evaluation' as purpose,
-        user_id,
-        product_id
-    from {{ ref('user_item_interactions_train') }}
-
-    union all
-
-    select
-        'serving' as purpose,
-        user_id,
-        product_id
-    from {{ ref('user_item_interactions_full') }}
+    select * from {{ ref('int_user_histories') }}
 
 ),
 

@@ -7,38 +7,9 @@
 
 with
 
-training_interactions as (
-
-    select
-        'evaluation' as purpose,
-        user_id,
-        product_id,
-        order_count,
-        last_purchased_day
-    from {{ ref('user_item_interactions_train') }}
-
-    union all
-
-    select
-        'serving' as purpose,
-        user_id,
-        product_id,
-        order_count,
-        last_purchased_day
-    from {{ ref('user_item_interactions_full') }}
-
-),
-
 user_history as (
 
-    select
-        *,
-        row_number() over (
-            partition by purpose, user_id
-            order by order_count desc, last_purchased_day desc, product_id asc
-        ) as history_rank
-
-    from training_interactions
+    select * from {{ ref('int_user_histories') }}
 
 ),
 
@@ -129,15 +100,15 @@ candidates_marked as (
 
     select
         candidate_scores.*,
-        training_interactions.product_id is not null as is_bought
+        user_history.product_id is not null as is_bought
 
     from candidate_scores
 
-    left join training_interactions
+    left join user_history
         on
-            candidate_scores.purpose = training_interactions.purpose
-            and candidate_scores.user_id = training_interactions.user_id
-            and candidate_scores.product_id = training_interactions.product_id
+            candidate_scores.purpose = user_history.purpose
+            and candidate_scores.user_id = user_history.user_id
+            and candidate_scores.product_id = user_history.product_id
 
 ),
 

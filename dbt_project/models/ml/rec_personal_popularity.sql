@@ -3,50 +3,9 @@
 
 with
 
-training_interactions as (
+user_histories as (
 
-    select
-        'evaluation' as purpose,
-        *
-
-    from {{ ref('user_item_interactions_train') }}
-
-),
-
-all_interactions as (
-
-    select
-        'serving' as purpose,
-        *
-
-    from {{ ref('user_item_interactions_full') }}
-
-),
-
-interactions as (
-
-    select * from training_interactions
-
-    union all
-
-    select * from all_interactions
-
-),
-
-ranked_history as (
-
-    select
-        purpose,
-        user_id,
-        product_id,
-        order_count,
-        days_since_last,
-        row_number() over (
-            partition by purpose, user_id
-            order by order_count desc, last_purchased_day desc, product_id asc
-        ) as rank
-
-    from interactions
+    select * from {{ ref('int_user_histories') }}
 
 ),
 
@@ -57,14 +16,14 @@ recommendations as (
         'repeat' as mode,
         purpose,
         user_id,
-        rank,
+        history_rank as rank,
         product_id,
         order_count::double as score,
         'bought ' || order_count || ' times, last ' || days_since_last || ' days ago' as reason
 
-    from ranked_history
+    from user_histories
 
-    where rank <= {{ var('top_k') }}
+    where history_rank <= {{ var('top_k') }}
 
 )
 

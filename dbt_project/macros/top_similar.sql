@@ -1,0 +1,35 @@
+{#- The top k rows per product of a (product_id, similar_product_id, score) relation, as
+    (product_id, similar_product_id, score, similarity_rank). A top-n aggregate per product
+    instead of ranking all n^2 pairs with a window: an order of magnitude faster. -#}
+{% macro top_similar(similarities, k) %}
+
+with
+
+top_similar_lists as (
+
+    select
+        product_id,
+        max_by(
+            {'similar_product_id': similar_product_id, 'score': score}, score, {{ k }}
+        ) as top_similar
+
+    from {{ similarities }}
+
+    group by product_id
+
+),
+
+top_similar as (
+
+    select
+        product_id,
+        unnest(top_similar, recursive := true),
+        generate_subscripts(top_similar, 1) as similarity_rank
+
+    from top_similar_lists
+
+)
+
+select * from top_similar
+
+{% endmacro %}

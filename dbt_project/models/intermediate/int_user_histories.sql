@@ -1,0 +1,55 @@
+{#- Each user's purchase history per purpose, ranked: evaluation = the training period
+    (user_item_interactions_train), serving = every order (user_item_interactions_full). The
+    rank (most orders first, the most recent purchase breaking ties) is personal popularity. -#}
+
+with
+
+training_interactions as (
+
+    select
+        'evaluation' as purpose,
+        *
+
+    from {{ ref('user_item_interactions_train') }}
+
+),
+
+all_interactions as (
+
+    select
+        'serving' as purpose,
+        *
+
+    from {{ ref('user_item_interactions_full') }}
+
+),
+
+interactions as (
+
+    select * from training_interactions
+
+    union all
+
+    select * from all_interactions
+
+),
+
+ranked_histories as (
+
+    select
+        purpose,
+        user_id,
+        product_id,
+        order_count,
+        last_purchased_day,
+        days_since_last,
+        row_number() over (
+            partition by purpose, user_id
+            order by order_count desc, last_purchased_day desc, product_id asc
+        ) as history_rank
+
+    from interactions
+
+)
+
+select * from ranked_histories
