@@ -1,6 +1,7 @@
 -- Regression guard: the build fails when a model's precision@5 on the holdout falls below the
 -- configured floor (var precision_at_5_floor, repeat mode) or below global popularity in the
--- same mode on the same split. Global popularity itself is only held to the floor.
+-- same mode on the same split. Global popularity itself is only held to the floor. Holdouts with
+-- fewer than var quality_guard_min_users users (tiny fixtures) are too noisy to guard.
 
 with
 
@@ -13,7 +14,9 @@ precision_at_5 as (
 
     from {{ ref('model_metrics') }}
 
-    where k = 5
+    where
+        k = 5
+        and evaluated_users >= {{ var('quality_guard_min_users') }}
 
 ),
 
