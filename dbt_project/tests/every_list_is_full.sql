@@ -1,6 +1,7 @@
--- The cold-start cascade fills every list: each model and mode has top_k distinct products for
--- every user of every purpose, new users included (fewer only when the catalogue itself has
--- fewer products the user may get: sold in the period, and not yet bought in new_items mode).
+-- The cold-start cascade fills every list: each model and mode has top_k distinct products
+-- for every user of every purpose the model lists, new users included (fewer only when the
+-- catalogue itself has fewer products the user may get: sold in the period, and not yet
+-- bought in new_items mode).
 
 with
 
@@ -70,7 +71,8 @@ list_keys as (
 
     select distinct
         model,
-        mode
+        mode,
+        purpose
 
     from lists
 
@@ -94,7 +96,8 @@ expected_lists as (
 
     from list_keys
 
-    cross join recommendation_users
+    inner join recommendation_users
+        on list_keys.purpose = recommendation_users.purpose
 
     inner join catalogue_sizes
         on recommendation_users.purpose = catalogue_sizes.purpose

@@ -26,6 +26,32 @@ python_runs as (
 
     from {{ ref('als_training_runs') }}
 
+    union all
+
+    select
+        run_id,
+        model,
+        purpose,
+        parameters,
+        data_fingerprint,
+        training_seconds,
+        trained_at
+
+    from {{ ref('tfrs_training_runs') }}
+
+    union all
+
+    select
+        run_id,
+        model,
+        purpose,
+        parameters,
+        data_fingerprint,
+        training_seconds,
+        trained_at
+
+    from {{ ref('sequence_training_runs') }}
+
 ),
 
 sql_baselines as (

@@ -10,6 +10,7 @@
     'rec_personal_popularity',
     'rec_item_to_item',
     'als_recommendations',
+    'tfrs_recommendations',
 ] -%}
 {%- set depth = var('top_k') * 3 -%}
 
@@ -116,9 +117,11 @@ global_orders as (
 
 list_keys as (
 
+    {#- A model trained for one purpose only (e.g. tfrs_id: evaluation) lists only that one. #}
     select distinct
         model,
-        mode
+        mode,
+        purpose
     from model_rows
 
 ),
@@ -134,7 +137,8 @@ user_lists as (
 
     from list_keys
 
-    cross join recommendation_users
+    inner join recommendation_users
+        on list_keys.purpose = recommendation_users.purpose
 
 ),
 

@@ -1,0 +1,14 @@
+"""Top-k accuracy of the GRU next-item model against popularity and co-occurrence baselines
+on the same holdout examples. Logic: models_py.tfrs_models."""
+
+from models_py.tfrs_models import next_item_accuracy_table
+
+
+def model(dbt, session):
+    dbt.config(tags=["ml", "tfrs"])
+    pairs = dbt.ref("item_cooccurrence").select("product_id, paired_product_id, baskets_together")
+    return next_item_accuracy_table(
+        dbt.ref("sequence_training_runs").df(),
+        dbt.ref("basket_next_item_examples").df(),
+        pairs.df(),
+    )
