@@ -70,6 +70,9 @@ class RetrievalConfig:
     optimizer: str = "adam"  # adam | adagrad (the notebook's)
     logq_correction: bool = True
     remove_accidental_hits: bool = True
+    # Logits = dot / temperature (0 = 1): with logQ correction the logits must span several
+    # nats, which small initial embeddings reach only after many epochs.
+    temperature: float = 0.0
     examples: str = "pairs"  # pairs: one example per user-product pair; lines: one per order
     history_length: int = 50  # hybrid user tower: mean embedding of the N most ordered products
     content_top_categories: int = 50
@@ -276,9 +279,7 @@ class Tower(tf.keras.Model):
         ]
         self.purchase_history = history
         self.projection = (
-            tf.keras.layers.Dense(config.embedding_dim)
-            if self.feature_names or history is not None
-            else None
+            tf.keras.layers.Dense(config.embedding_dim) if self.feature_names else None
         )
 
     def call(self, inputs: Mapping[str, tf.Tensor]) -> tf.Tensor:
@@ -287,11 +288,11 @@ class Tower(tf.keras.Model):
             embedding(inputs[name])
             for name, embedding in zip(self.feature_names, self.feature_embeddings, strict=True)
         ]
+        vector = parts[0] if self.projection is None else self.projection(tf.concat(parts, 1))
         if self.purchase_history is not None:
-            parts.append(self.purchase_history(inputs[self.id_key]))
-        if self.projection is None:
-            return parts[0]
-        return self.projection(tf.concat(parts, axis=1))
+            # Added, not projected: a user starts out near the products they buy.
+            vector += self.purchase_history(inputs[self.id_key])
+        return vector
 
 
 class TwoTowerModel(tfrs.Model):
@@ -302,7 +303,10 @@ class TwoTowerModel(tfrs.Model):
         self.user_tower = user_tower
         self.product_tower = product_tower
         self.logq_correction = config.logq_correction
-        self.task = tfrs.tasks.Retrieval(remove_accidental_hits=config.remove_accidental_hits)
+        self.task = tfrs.tasks.Retrieval(
+            remove_accidental_hits=config.remove_accidental_hits,
+            temperature=config.temperature or None,
+        )
 
     def compute_loss(self, features: Mapping[str, tf.Tensor], training: bool = False) -> tf.Tensor:
         users = self.user_tower(features)

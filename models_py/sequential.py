@@ -50,7 +50,7 @@ class SequenceConfig:
     batch_size: int = 1024
     learning_rate: float = 0.01
     optimizer: str = "adam"  # adam | adagrad (the notebook's, learning rate 0.1)
-    logq_correction: bool = False
+    logq_correction: bool = True
     remove_accidental_hits: bool = True
     max_context: int = 10
     max_examples: int = 0  # 0 = every training example; else the most recent N

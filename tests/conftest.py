@@ -15,6 +15,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DBT = Path(sys.executable).parent / "dbt"
+# Training budgets for the tiny synthetic data: smaller batches, so that a few hundred steps
+# happen at all (the defaults are sized for Complete Journey).
+CI_BUDGETS = {
+    "tfrs_epochs": 5,
+    "tfrs_batch_size": 256,
+    "sequence_epochs": 15,
+    "sequence_batch_size": 256,
+}
 
 
 def dbt_env(warehouse_dir: Path) -> dict[str, str]:
@@ -63,7 +71,7 @@ def synthetic_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
     result = run_dbt(
         ["build"],
         warehouse_dir,
-        {"dataset": "synthetic", "synthetic_users": 200, "synthetic_products": 150},
+        {"dataset": "synthetic", "synthetic_users": 200, "synthetic_products": 150, **CI_BUDGETS},
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     yield warehouse_dir / "warehouse.duckdb"
