@@ -105,8 +105,11 @@ def test_content_vectors_are_one_hot_and_users_average_them(shop) -> None:
 
 def test_history_matrix_keeps_each_users_most_ordered_products() -> None:
     interactions = pd.DataFrame(
-        {"user_id": ["a", "a", "a", "b"], "product_id": ["x", "y", "z", "y"],
-         "order_count": [1, 5, 3, 2]}
+        {
+            "user_id": ["a", "a", "a", "b"],
+            "product_id": ["x", "y", "z", "y"],
+            "order_count": [1, 5, 3, 2],
+        }
     )
     matrix = retrieval.history_matrix(interactions, ["a", "b"], ["x", "y", "z"], length=2)
     # Lookup indices are 1-based (0 = unknown/padding): x=1, y=2, z=3; row 0 = unknown user.
@@ -116,7 +119,10 @@ def test_history_matrix_keeps_each_users_most_ordered_products() -> None:
 @pytest.mark.parametrize("variant", ["id", "hybrid"])
 def test_towers_learn_the_two_kinds_of_users(shop, variant) -> None:
     trained = retrieval.train_retrieval(
-        variant, shop["interactions"], shop["products"], shop["users"],
+        variant,
+        shop["interactions"],
+        shop["products"],
+        shop["users"],
         dataclasses.replace(TINY, epochs=30),
     )
     assert trained.user_vectors.shape == (10, TINY.embedding_dim)
@@ -161,7 +167,10 @@ def test_same_seed_same_model(shop) -> None:
     )
     np.testing.assert_array_equal(first.user_vectors, second.user_vectors)
     other = retrieval.train_retrieval(
-        "hybrid", shop["interactions"], shop["products"], shop["users"],
+        "hybrid",
+        shop["interactions"],
+        shop["products"],
+        shop["users"],
         dataclasses.replace(TINY, seed=7),
     )
     assert not np.array_equal(first.user_vectors, other.user_vectors)
@@ -174,8 +183,11 @@ def test_context_matrix_keeps_the_last_items_and_pads_at_the_end() -> None:
 
 def test_cooccurrence_baseline_sums_shared_baskets_over_the_context() -> None:
     pairs = pd.DataFrame(
-        {"product_id": ["a", "a", "b"], "paired_product_id": ["b", "c", "c"],
-         "baskets_together": [5, 2, 4]}
+        {
+            "product_id": ["a", "a", "b"],
+            "paired_product_id": ["b", "c", "c"],
+            "baskets_together": [5, 2, 4],
+        }
     )
     scores, ids = sequential.cooccurrence_lists(pairs, [["a"], ["a", "b"], ["zzz"]], 2)
     assert list(ids[0]) == ["b", "c"] and list(scores[0]) == [5, 2]
@@ -201,7 +213,7 @@ def test_gru_replayed_in_sql_gives_the_models_top_items(tmp_path: Path) -> None:
     config = sequential.SequenceConfig(embedding_dim=6, epochs=20, batch_size=32, max_context=3)
     trained = sequential.train_sequence(examples, config)
     basket = ["p3", "p7", "p1"]
-    scores, ids = sequential.next_items(trained, [basket], 5)
+    _, ids = sequential.next_items(trained, [basket], 5)
     assert ids[0][0] == "p2"  # learned the planted rule
 
     database = tmp_path / "gru.duckdb"
@@ -253,8 +265,10 @@ def _sql_gru_step(connection: duckdb.DuckDBPyConnection, product: str, state: np
         [state.tolist(), state.tolist(), product],
     ).fetchall()
     return np.array(
-        [update * previous + (1 - update) * np.tanh(c_in + reset * c_state)
-         for _, previous, update, reset, c_in, c_state in rows]
+        [
+            update * previous + (1 - update) * np.tanh(c_in + reset * c_state)
+            for _, previous, update, reset, c_in, c_state in rows
+        ]
     )
 
 
