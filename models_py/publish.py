@@ -36,8 +36,13 @@ from models_py import serving
 # Published when present in the source database (any schema); campaign_slates and promo_targets
 # come with the ranking work and are skipped while they do not exist.
 DEFAULT_TABLES = ("recommendations", "similar_products", "campaign_slates", "promo_targets")
-# Columns a serving application looks rows up by: indexed before the swap.
-LOOKUP_COLUMNS = ("user_id", "product_id")
+# The column a serving application looks each table's rows up by: indexed before the swap.
+LOOKUP_COLUMNS = {
+    "recommendations": "user_id",
+    "similar_products": "product_id",
+    "campaign_slates": "user_id",
+    "promo_targets": "product_id",
+}
 BATCH_ROWS = 200_000
 
 _SCALAR_TYPES = {
@@ -228,16 +233,17 @@ def load_table(
         for column in table.columns
     )
     cursor.execute(sql.SQL("create table {} ({})").format(target, columns))
-    copy_sql = sql.SQL("copy {} from stdin with (format csv)").format(target)
+    # FREEZE: the table is new in this transaction, so its rows can be written as already
+    # visible (no later hint-bit rewrite, and a repeatable-read reader that meets the new table
+    # after the swap sees its rows rather than an empty table).
+    copy_sql = sql.SQL("copy {} from stdin with (format csv, freeze)").format(target)
     with cursor.copy(copy_sql) as copy:
         for chunk in csv_chunks(duck, table):
             copy.write(chunk)
     rows = cursor.rowcount
-    for column in table.columns:
-        if column.name in LOOKUP_COLUMNS:
-            cursor.execute(
-                sql.SQL("create index on {} ({})").format(target, sql.Identifier(column.name))
-            )
+    lookup = LOOKUP_COLUMNS.get(table.name)
+    if lookup in {column.name for column in table.columns}:
+        cursor.execute(sql.SQL("create index on {} ({})").format(target, sql.Identifier(lookup)))
     cursor.execute(sql.SQL("analyze {}").format(target))
     return rows
 

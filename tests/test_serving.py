@@ -247,9 +247,9 @@ def manifest_run_id(serving_db: Path) -> str:
 def test_readers_see_whole_versions_during_builds_and_a_failed_build_keeps_the_old(
     synthetic_warehouse: Path, tmp_path: Path
 ) -> None:
-    """A reader loops over the serving database while three builds run on a copy of the
-    synthetic warehouse: a build that changes similar_products and everything downstream, a
-    failing one, and a run that changes similar_products again."""
+    """A reader loops over the serving database while two builds run on a copy of the synthetic
+    warehouse (built with similar_products_k 10): a build (models and data tests) with k 3,
+    then a failing one."""
     warehouse_dir = tmp_path / "warehouse"
     warehouse_dir.mkdir()
     shutil.copy(synthetic_warehouse, warehouse_dir / "warehouse.duckdb")
@@ -263,7 +263,9 @@ def test_readers_see_whole_versions_during_builds_and_a_failed_build_keeps_the_o
     )
     try:
         build = run_dbt(
-            ["build", "--select", "similar_products+", "--exclude", "test_type:unit"],
+            # A bounded selection (models and their data tests) keeps the test's time flat as
+            # the project grows downstream of similar_products.
+            ["build", "--select", "similar_products similar_products_validation department_sales"],
             warehouse_dir,
             {**SYNTHETIC, "similar_products_k": 3},
         )
@@ -279,14 +281,6 @@ def test_readers_see_whole_versions_during_builds_and_a_failed_build_keeps_the_o
         assert failing.returncode != 0
         assert "serving: not published" in failing.stdout
         assert manifest_run_id(serving_db) == published[-1], "a failed build keeps the old file"
-
-        rerun = run_dbt(
-            ["run", "--select", "similar_products"],
-            warehouse_dir,
-            {**SYNTHETIC, "similar_products_k": 5},
-        )
-        assert rerun.returncode == 0, rerun.stdout[-4000:]
-        published.append(manifest_run_id(serving_db))
         time.sleep(0.5)
     finally:
         stop.touch()
@@ -300,17 +294,17 @@ def test_readers_see_whole_versions_during_builds_and_a_failed_build_keeps_the_o
         assert answer["run_id"] in published
         for table, count in answer["counts"].items():
             assert answer["manifest"][table] == count, answer
-    # Versions appear in publish order, and the reader saw the last two.
+    # Versions appear in publish order, and the reader saw both.
     seen = [published.index(answer["run_id"]) for answer in answers]
     assert seen == sorted(seen)
-    assert {1, 2} <= set(seen)
+    assert set(seen) == {0, 1}
     counts = {
         published.index(answer["run_id"]): answer["counts"]["similar_products"]
         for answer in answers
     }
-    assert counts[2] > counts[1], "k=5 lists are longer than k=3 lists"
+    assert counts[1] < counts[0], "k=3 lists are shorter than k=10 lists"
     [(k_max,)] = query(
         serving_db,
         "select max(similarity_rank) from marts.similar_products where method = 'cosine'",
     )
-    assert k_max == 5
+    assert k_max == 3

@@ -6,7 +6,8 @@
     Vars: serving_publish (false skips it), serving_storage_version (the oldest DuckDB release
     the file must open in; v1.0.0 = every DuckDB 1.x client). -#}
 {% macro publish_serving(results) %}
-    {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
+    {#- Not after `--empty` builds either: their tables have no rows. -#}
+    {%- if not execute or flags.WHICH not in ['build', 'run'] or flags.EMPTY -%}
         {{ return('') }}
     {%- endif -%}
     {%- if not var('serving_publish', true) or var('serving_publish', true) in ['false', 'False'] -%}
