@@ -210,10 +210,10 @@ def next_items(
 
 
 def popularity_lists(
-    training_examples: pd.DataFrame, count: int, k: int
+    training_targets: pd.Series, count: int, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Baseline: the k most frequent training targets, the same list for every context."""
-    ranked = vocabulary(training_examples["target_product_id"])[:k]
+    ranked = vocabulary(training_targets)[:k]
     scores = np.tile(np.arange(len(ranked), 0, -1, dtype=np.float32), (count, 1))
     return scores, np.tile(np.asarray(ranked, dtype=str), (count, 1))
 
@@ -236,13 +236,14 @@ def cooccurrence_lists(
         ),
         shape=(len(ids), len(ids)),
     ).tocsr()
-    context_rows, context_cols = [], []
-    for row, context in enumerate(contexts):
-        known = position.reindex([str(item) for item in context]).dropna().astype(int)
-        context_rows += [row] * len(known)
-        context_cols += known.tolist()
+    items = pd.Series(list(contexts), dtype=object).explode().dropna().astype(str)
+    columns = items.map(position).dropna()
+    # A product twice in one context counts twice, as the sum over context items says.
     indicator = sp.csr_matrix(
-        (np.ones(len(context_rows), dtype=np.float32), (context_rows, context_cols)),
+        (
+            np.ones(len(columns), dtype=np.float32),
+            (columns.index.to_numpy(), columns.to_numpy(dtype=np.int64)),
+        ),
         shape=(len(contexts), len(ids)),
     )
     k = min(k, len(ids))

@@ -255,7 +255,7 @@ def train_sequence_run(
     """Train the GRU on the training examples and save it; one row (sequence_training_runs)."""
     config = config_from_options(sequential.SequenceConfig, options)
     run_id = new_run_id("gru")
-    training = examples[~examples["is_holdout"].astype(bool)]
+    training = examples[~examples["is_holdout"].astype(bool)]  # callers may pre-filter in SQL
     trained = sequential.train_sequence(training, config)
     folder = sequential.save_sequence(trained, (root or artifact_root()) / "gru" / run_id)
     log(f"sequential_gru: saved to {folder} ({trained.training_seconds:.0f} s)")
@@ -294,10 +294,12 @@ def _holdout_examples(examples: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def next_item_recommendation_rows(runs: pd.DataFrame, examples: pd.DataFrame, k: int = 10):
-    """Top k next items for every holdout basket prefix."""
+def next_item_recommendation_rows(
+    runs: pd.DataFrame, holdout_examples: pd.DataFrame, k: int = 10
+) -> pd.DataFrame:
+    """Top k next items for every holdout basket prefix (rows of basket_next_item_examples)."""
     run_id, trained = _latest_sequence(runs)
-    holdout = _holdout_examples(examples)
+    holdout = _holdout_examples(holdout_examples)
     scores, ids = sequential.next_items(trained, holdout["context_product_ids"].tolist(), k)
     lists = long_lists(np.arange(len(holdout)), ids, scores)
     example = holdout.iloc[lists["query_id"].astype(int).to_numpy()].reset_index(drop=True)
@@ -315,12 +317,15 @@ def next_item_recommendation_rows(runs: pd.DataFrame, examples: pd.DataFrame, k:
 
 
 def next_item_accuracy_table(
-    runs: pd.DataFrame, examples: pd.DataFrame, cooccurrence: pd.DataFrame
+    runs: pd.DataFrame,
+    holdout_examples: pd.DataFrame,
+    training_targets: pd.Series,
+    cooccurrence: pd.DataFrame,
 ) -> pd.DataFrame:
     """Top-k accuracy of the GRU and of two baselines on the same holdout examples: global
     popularity of training targets, and co-occurrence with the context items."""
     run_id, trained = _latest_sequence(runs)
-    holdout = _holdout_examples(examples)
+    holdout = _holdout_examples(holdout_examples)
     contexts: Sequence[Sequence[str]] = holdout["context_product_ids"].tolist()
     truth = pd.DataFrame(
         {
@@ -329,10 +334,9 @@ def next_item_accuracy_table(
         }
     )
     depth = max(ACCURACY_KS)
-    training = examples[~examples["is_holdout"].astype(bool)]
     candidates = {
         "sequential_gru": sequential.next_items(trained, contexts, depth),
-        "global_popularity": sequential.popularity_lists(training, len(holdout), depth),
+        "global_popularity": sequential.popularity_lists(training_targets, len(holdout), depth),
         "cooccurrence": sequential.cooccurrence_lists(cooccurrence, contexts, depth),
     }
     frames = [

@@ -6,9 +6,13 @@ from models_py.tfrs_models import next_item_accuracy_table
 
 def model(dbt, session):
     dbt.config(tags=["ml", "tfrs"])
+    examples = dbt.ref("basket_next_item_examples")
     pairs = dbt.ref("item_cooccurrence").select("product_id, paired_product_id, baskets_together")
     return next_item_accuracy_table(
         dbt.ref("sequence_training_runs").df(),
-        dbt.ref("basket_next_item_examples").df(),
-        pairs.df(),
+        holdout_examples=examples.filter("is_holdout").df(),
+        training_targets=examples.filter("not is_holdout")
+        .select("target_product_id")
+        .df()["target_product_id"],
+        cooccurrence=pairs.df(),
     )

@@ -6,4 +6,5 @@ from models_py.tfrs_models import train_sequence_run
 
 def model(dbt, session):
     dbt.config(tags=["ml", "tfrs"])
-    return train_sequence_run(dbt.ref("basket_next_item_examples").df(), dbt.config.get("sequence"))
+    training = dbt.ref("basket_next_item_examples").filter("not is_holdout")
+    return train_sequence_run(training.df(), dbt.config.get("sequence"))
