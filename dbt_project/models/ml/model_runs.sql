@@ -52,6 +52,31 @@ python_runs as (
 
     from {{ ref('sequence_training_runs') }}
 
+    union all
+
+    select
+        run_id,
+        model,
+        purpose,
+        parameters,
+        data_fingerprint,
+        training_seconds,
+        trained_at
+
+    from {{ ref('ranker_training_runs') }}
+
+),
+
+validation_metrics as (
+
+    select
+        run_id,
+        model,
+        purpose,
+        validation_metrics
+
+    from {{ ref('ranker_training_runs') }}
+
 ),
 
 sql_baselines as (
@@ -105,7 +130,8 @@ runs_with_output as (
     select
         all_runs.*,
         coalesce(rows_out.rows_out, 0) as rows_out,
-        coalesce(rows_out.model_rows_out, 0) as model_rows_out
+        coalesce(rows_out.model_rows_out, 0) as model_rows_out,
+        validation_metrics.validation_metrics
 
     from all_runs
 
@@ -113,6 +139,12 @@ runs_with_output as (
         on
             all_runs.model = rows_out.model
             and all_runs.purpose = rows_out.purpose
+
+    left join validation_metrics
+        on
+            all_runs.run_id = validation_metrics.run_id
+            and all_runs.model = validation_metrics.model
+            and all_runs.purpose = validation_metrics.purpose
 
 )
 

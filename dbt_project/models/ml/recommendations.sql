@@ -11,6 +11,7 @@
     'rec_item_to_item',
     'als_recommendations',
     'tfrs_recommendations',
+    'ranker_recommendations',
 ] -%}
 {%- set depth = var('top_k') * 3 -%}
 

@@ -1,0 +1,185 @@
+{#- Each product before each snapshot's cutoff: orders, buyers, the share of buyers who bought
+    it again, its median unit price, recent orders and popularity ranks (all time and recent),
+    plus how much it is promoted in the snapshot's target weeks (int_ranking_snapshot_weeks). -#}
+
+{%- set recent_days = var('ranker_recent_days') -%}
+
+with
+
+history_lines as (
+
+    select * from {{ ref('int_ranking_history_lines') }}
+
+    where role = 'history'
+
+),
+
+target_weeks as (
+
+    select * from {{ ref('int_ranking_snapshot_weeks') }}
+
+),
+
+promotions as (
+
+    select * from {{ ref('int_promotions') }}
+
+),
+
+target_week_counts as (
+
+    select
+        snapshot,
+        count(*) as weeks
+
+    from target_weeks
+
+    group by snapshot
+
+),
+
+store_count as (
+
+    select greatest(count(distinct store_id), 1) as stores
+
+    from promotions
+
+),
+
+product_buyers as (
+
+    select
+        snapshot,
+        product_id,
+        user_id,
+        count(distinct order_id) as orders,
+        count(distinct order_id) filter (
+            where day_number >= reference_day - {{ recent_days }}
+        ) as recent_orders
+
+    from history_lines
+
+    group by snapshot, product_id, user_id
+
+),
+
+product_prices as (
+
+    select
+        snapshot,
+        product_id,
+        median(unit_price) as median_unit_price
+
+    from history_lines
+
+    where unit_price > 0
+
+    group by snapshot, product_id
+
+),
+
+product_orders as (
+
+    select
+        snapshot,
+        product_id,
+        sum(orders) as order_count,
+        count(*) as user_count,
+        count(*) filter (where orders >= 2) / count(*) as repeat_user_share,
+        sum(recent_orders) as recent_order_count
+
+    from product_buyers
+
+    group by snapshot, product_id
+
+),
+
+snapshot_promotions as (
+
+    select
+        target_weeks.snapshot,
+        promotions.product_id,
+        count(distinct promotions.week_number)
+        / any_value(target_week_counts.weeks) as promoted_week_share,
+        count(distinct promotions.store_id || '/' || promotions.week_number)
+        / (any_value(target_week_counts.weeks) * any_value(store_count.stores))
+        as promoted_store_share,
+        bool_or(promotions.promo_kind = 'mailer') as has_mailer,
+        bool_or(promotions.promo_kind = 'display') as has_display,
+        bool_or(target_weeks.is_campaign_week) as is_promoted_in_campaign_week
+
+    from target_weeks
+
+    inner join promotions
+        on target_weeks.week_number = promotions.week_number
+
+    inner join target_week_counts
+        on target_weeks.snapshot = target_week_counts.snapshot
+
+    cross join store_count
+
+    group by target_weeks.snapshot, promotions.product_id
+
+),
+
+product_stats as (
+
+    select
+        product_orders.snapshot,
+        product_orders.product_id,
+        product_orders.order_count,
+        product_orders.user_count,
+        product_orders.repeat_user_share,
+        product_orders.recent_order_count,
+        product_prices.median_unit_price,
+        row_number() over (
+            partition by product_orders.snapshot
+            order by product_orders.order_count desc, product_orders.product_id asc
+        ) as popularity_rank,
+        row_number() over (
+            partition by product_orders.snapshot
+            order by
+                product_orders.recent_order_count desc,
+                product_orders.order_count desc,
+                product_orders.product_id asc
+        ) as recent_popularity_rank
+
+    from product_orders
+
+    left join product_prices
+        on
+            product_orders.snapshot = product_prices.snapshot
+            and product_orders.product_id = product_prices.product_id
+
+),
+
+with_promotions as (
+
+    select
+        coalesce(product_stats.snapshot, snapshot_promotions.snapshot) as snapshot,
+        coalesce(product_stats.product_id, snapshot_promotions.product_id) as product_id,
+        coalesce(product_stats.order_count, 0) as order_count,
+        coalesce(product_stats.user_count, 0) as user_count,
+        coalesce(product_stats.repeat_user_share, 0) as repeat_user_share,
+        coalesce(product_stats.recent_order_count, 0) as recent_order_count,
+        product_stats.median_unit_price,
+        product_stats.popularity_rank,
+        product_stats.recent_popularity_rank,
+        coalesce(snapshot_promotions.promoted_week_share, 0) as promoted_week_share,
+        coalesce(snapshot_promotions.promoted_store_share, 0) as promoted_store_share,
+        coalesce(snapshot_promotions.has_mailer, false) as has_mailer,
+        coalesce(snapshot_promotions.has_display, false) as has_display,
+        coalesce(
+            snapshot_promotions.is_promoted_in_campaign_week, false
+        ) as is_promoted_in_campaign_week
+
+    from product_stats
+
+    full outer join snapshot_promotions
+        on
+            product_stats.snapshot = snapshot_promotions.snapshot
+            and product_stats.product_id = snapshot_promotions.product_id
+
+)
+
+select * from with_promotions

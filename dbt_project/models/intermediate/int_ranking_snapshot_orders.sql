@@ -1,0 +1,171 @@
+{#- The orders each snapshot of the two-stage ranker sees, and the orders it is labelled by.
+    A snapshot is a cutoff: features come from its `history` orders only, labels from its
+    `label` orders (the period right after the cutoff).
+    - training: history = the training period minus its last `holdout_weeks` weeks (the label
+      window, picked by the same rule as the holdout in int_orders_sequenced); labels = the
+      label window. The evaluated ranker is trained here.
+    - evaluation: history = the training period; labels = the holdout. The evaluated ranker
+      scores it; the served ranker is trained on it.
+    - serving: history = every order; no labels. -#}
+
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_sequenced') }}
+
+),
+
+accepted_orders as (
+
+    select * from {{ ref('int_orders') }}
+
+),
+
+split_kind as (
+
+    -- The same precedence as the holdout: the data's own weeks, timestamps, eval sets, days.
+    select
+        count(week_number) > 0 as has_week_numbers,
+        count(ordered_at) > 0 as has_timestamps,
+        count(eval_set) > 0 as has_eval_sets
+
+    from accepted_orders
+
+),
+
+training_bounds as (
+
+    select
+        max(week_number) as last_week_number,
+        max(ordered_at) as last_ordered_at,
+        max(day_number) as last_day_number
+
+    from orders
+
+    where not is_holdout
+
+),
+
+training_orders as (
+
+    select
+        *,
+        max(order_number) over (partition by user_id) as last_training_order_number
+
+    from orders
+
+    where not is_holdout
+
+),
+
+orders_in_label_window as (
+
+    select
+        training_orders.order_id,
+        coalesce(
+            case
+                when split_kind.has_week_numbers
+                    then training_orders.week_number
+                        > training_bounds.last_week_number - {{ var('holdout_weeks') }}
+                when split_kind.has_timestamps
+                    then training_orders.ordered_at
+                        > training_bounds.last_ordered_at
+                        - to_days(7 * {{ var('holdout_weeks') }})
+                when split_kind.has_eval_sets
+                    then training_orders.order_number = training_orders.last_training_order_number
+                else training_orders.day_number
+                    > training_bounds.last_day_number - 7 * {{ var('holdout_weeks') }}
+            end,
+            false
+        ) as is_label_window
+
+    from training_orders
+
+    cross join split_kind
+
+    cross join training_bounds
+
+),
+
+orders_with_periods as (
+
+    select
+        orders.order_id,
+        orders.user_id,
+        orders.day_number,
+        orders.week_number,
+        orders.order_number,
+        orders.is_holdout,
+        coalesce(orders_in_label_window.is_label_window, false) as is_label_window
+
+    from orders
+
+    left join orders_in_label_window
+        on orders.order_id = orders_in_label_window.order_id
+
+),
+
+snapshot_orders as (
+
+    select
+        'training' as snapshot,
+        *,
+        case when is_label_window then 'label' else 'history' end as role
+
+    from orders_with_periods
+
+    where not is_holdout
+
+    union all
+
+    select
+        'evaluation' as snapshot,
+        *,
+        case when is_holdout then 'label' else 'history' end as role
+
+    from orders_with_periods
+
+    union all
+
+    select
+        'serving' as snapshot,
+        *,
+        'history' as role
+
+    from orders_with_periods
+
+),
+
+final as (
+
+    -- reference_day: the first day after the snapshot's history, the "today" of its recency
+    -- features; per user where days are relative per user (eval-set splits such as Instacart).
+    select
+        snapshot_orders.snapshot,
+        snapshot_orders.order_id,
+        snapshot_orders.user_id,
+        snapshot_orders.day_number,
+        snapshot_orders.week_number,
+        snapshot_orders.order_number,
+        snapshot_orders.role,
+        case
+            when
+                split_kind.has_eval_sets
+                and not split_kind.has_week_numbers
+                and not split_kind.has_timestamps
+                then max(snapshot_orders.day_number) filter (
+                        where snapshot_orders.role = 'history'
+                    ) over (partition by snapshot_orders.snapshot, snapshot_orders.user_id)
+            else max(snapshot_orders.day_number) filter (
+                    where snapshot_orders.role = 'history'
+                ) over (partition by snapshot_orders.snapshot)
+        end + 1 as reference_day
+
+    from snapshot_orders
+
+    cross join split_kind
+
+)
+
+select * from final

@@ -1,0 +1,11 @@
+"""Trains the ranker's two learners (wide & deep, LightGBM) for both purposes and saves them.
+
+Adapter only: the logic is in models_py.ranker. One row per (learner, purpose)."""
+
+from models_py.ranker import RankerConfig, train_from_relation
+
+
+def model(dbt, session):
+    dbt.config(tags=["ml"])
+    config = RankerConfig.from_options(dbt.config.get("ranker"))
+    return train_from_relation(dbt.ref("ranking_features"), config)

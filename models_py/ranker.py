@@ -1,0 +1,612 @@
+"""Two-stage ranker, stage two: purchase probability of each candidate of ranking_candidates.
+
+Two learners on the same SQL features (ranking_features): the wide & deep network of the
+purchase-model notebook (models_py.ranker_network, TensorFlow) and a LightGBM gradient-boosted
+tree model. Both are trained per purpose on an earlier snapshot than the one they score:
+
+- purpose evaluation: trained on the `training` snapshot (features before the label window,
+  labels = the window), scores the `evaluation` snapshot (features as of the holdout start).
+- purpose serving: trained on the `evaluation` snapshot (labels = the holdout), scores
+  `serving` (features as of the last order).
+
+The learner that serves (model `ranker`) is the one with the better precision@5 on validation
+users of the evaluation run (never on the holdout); the other is listed as `ranker_<learner>`
+for evaluation only. Scoring runs in batches of users, each batch ranked on its own (a user is
+never split across batches), so memory is bounded by the batch, not by users x products.
+
+The pure parts (feature matrix, labels, metrics, batching, selection) are unit-tested; the dbt
+Python models ranker_als_candidates, ranker_training_runs and ranking_scores are adapters.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from models_py import als
+from models_py.options import config_from_options
+
+Learner = Literal["wide_deep", "lightgbm"]
+LEARNERS: tuple[Learner, ...] = ("wide_deep", "lightgbm")
+SERVED_MODEL = "ranker"
+# Which snapshot each purpose trains on and which it scores.
+TRAINING_SNAPSHOT = {"evaluation": "training", "serving": "evaluation"}
+RANK_COLUMNS = [
+    "history_rank",
+    "cooccurrence_rank",
+    "als_repeat_rank",
+    "als_new_items_rank",
+    "recent_popularity_rank",
+    "product_popularity_rank",
+]
+COUNT_COLUMNS = [
+    "cooccurrence_score",
+    "item_order_count",
+    "item_quantity",
+    "item_spend",
+    "item_recent_order_count",
+    "item_days_since_last",
+    "item_orders_since_last",
+    "item_usual_gap_days",
+    "item_gap_ratio",
+    "product_order_count",
+    "product_user_count",
+    "product_recent_order_count",
+    "product_unit_price",
+    "user_orders",
+    "user_distinct_products",
+    "user_average_basket_size",
+    "user_average_basket_value",
+    "user_days_since_last_order",
+    "user_usual_order_gap_days",
+    "user_category_orders",
+    "price_to_user_usual",
+    "price_to_user_category_usual",
+    "average_page_views",
+    "average_session_seconds",
+]
+PLAIN_COLUMNS = [
+    "als_repeat_score",
+    "als_new_items_score",
+    "item_share_of_orders",
+    "product_repeat_user_share",
+    "user_category_share",
+    "promoted_week_share",
+    "promoted_store_share",
+    "is_bought",
+    "has_mailer",
+    "has_display",
+]
+# Ranker inputs. Not other_source_count: models outside the snapshot refit (TFRS) list
+# candidates for evaluation and serving only, so the training snapshot could not teach it.
+FEATURE_COLUMNS = RANK_COLUMNS + COUNT_COLUMNS + PLAIN_COLUMNS
+ID_COLUMNS = ["user_id", "product_id", "category"]
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    """Budgets and hyperparameters of both learners (the ranker_* vars)."""
+
+    # wide & deep (the notebook's: embeddings of user, product and category plus numerics)
+    embedding_dim: int = 16
+    deep_layers: int = 3
+    dropout: float = 0.1
+    epochs: int = 3
+    batch_size: int = 2048
+    learning_rate: float = 0.002
+    # LightGBM
+    trees: int = 100
+    leaves: int = 31
+    tree_learning_rate: float = 0.1
+    min_leaf_rows: int = 100
+    # both
+    validation_share: float = 0.2
+    max_training_rows: int = 0  # 0 = every candidate; else a seeded sample of users
+    threads: int = 2
+    seed: int = 42
+    # scoring
+    top_k: int = 20
+    score_batch_users: int = 500
+
+    def __post_init__(self) -> None:
+        if not 0 < self.validation_share < 1:
+            raise ValueError(f"validation_share must be in (0, 1), got {self.validation_share}")
+        if min(self.epochs, self.trees, self.batch_size, self.top_k, self.score_batch_users) < 1:
+            raise ValueError(f"Invalid ranker configuration: {self}")
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None) -> RankerConfig:
+        return config_from_options(cls, options)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------------------------ features
+
+
+def feature_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """The numeric features as float32, NaN where unknown (LightGBM's input).
+
+    Ranks become reciprocal ranks (absent = 0: a source that did not list the candidate), counts
+    log1p (heavy tails), the rest as they are."""
+    columns = []
+    for column in RANK_COLUMNS:
+        ranks = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+        columns.append(np.where(np.isnan(ranks), 0.0, 1.0 / np.maximum(ranks, 1.0)))
+    for column in COUNT_COLUMNS:
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+        columns.append(np.log1p(np.clip(values, 0.0, None)))
+    for column in PLAIN_COLUMNS:
+        columns.append(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64))
+    return np.column_stack(columns).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Mean / scale per feature from training rows; NaN becomes the mean (0 after scaling)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, matrix: np.ndarray) -> Standardizer:
+        mean = np.nan_to_num(np.nanmean(matrix, axis=0)) if len(matrix) else np.zeros(0)
+        scale = np.nan_to_num(np.nanstd(matrix, axis=0)) if len(matrix) else np.zeros(0)
+        return cls(mean=mean.astype(np.float32), scale=np.where(scale > 0, scale, 1.0))
+
+    def transform(self, matrix: np.ndarray) -> np.ndarray:
+        scaled = (matrix - self.mean) / self.scale
+        return np.nan_to_num(scaled, nan=0.0).astype(np.float32)
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return {"mean": self.mean.tolist(), "scale": np.asarray(self.scale).tolist()}
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Sequence[float]]) -> Standardizer:
+        return cls(
+            mean=np.asarray(values["mean"], dtype=np.float32),
+            scale=np.asarray(values["scale"], dtype=np.float32),
+        )
+
+
+def labels_from_purchases(
+    candidates: pd.DataFrame, purchases: pd.DataFrame, cutoff_day: int
+) -> np.ndarray:
+    """1 where the user bought the candidate on or after `cutoff_day`, else 0.
+
+    The Python twin of ranking_features.label (whose SQL takes label orders from
+    int_ranking_snapshot_orders): purchases before the cutoff are features, never labels.
+    purchases: user_id, product_id, day_number."""
+    after = purchases[purchases["day_number"] >= cutoff_day]
+    bought = set(zip(after["user_id"].astype(str), after["product_id"].astype(str), strict=True))
+    keys = zip(candidates["user_id"].astype(str), candidates["product_id"].astype(str), strict=True)
+    return np.fromiter((key in bought for key in keys), dtype=np.int8, count=len(candidates))
+
+
+def validation_users(user_ids: Iterable[str], share: float, seed: int) -> set[str]:
+    """A stable pseudo-random share of users (by a hash of id and seed), held out from training."""
+    threshold = int(share * 2**32)
+    return {
+        user_id
+        for user_id in set(map(str, user_ids))
+        if zlib.crc32(f"{seed}:{user_id}".encode()) < threshold
+    }
+
+
+def sample_users(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+    """At most ~max_rows candidate rows, keeping whole users (a seeded sample of them)."""
+    if max_rows <= 0 or len(frame) <= max_rows:
+        return frame
+    users = np.sort(frame["user_id"].astype(str).unique())
+    keep = int(len(users) * max_rows / len(frame))
+    chosen = np.random.default_rng(seed).choice(users, size=max(keep, 1), replace=False)
+    return frame[frame["user_id"].astype(str).isin(set(chosen))]
+
+
+def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:
+    """scikit-learn's 'balanced': n / (2 * n_class) per class (the notebook's class weights)."""
+    positives = int(np.sum(labels == 1))
+    negatives = len(labels) - positives
+    if positives == 0 or negatives == 0:
+        return {0: 1.0, 1: 1.0}
+    return {0: len(labels) / (2 * negatives), 1: len(labels) / (2 * positives)}
+
+
+def prior_corrected(probability: np.ndarray, class_weights: Mapping[int, float]) -> np.ndarray:
+    """Undo class weighting: a model trained with weights w1/w0 inflates the odds by w1/w0."""
+    ratio = class_weights[1] / class_weights[0]
+    p = np.clip(np.asarray(probability, dtype=np.float64), 1e-7, 1 - 1e-7)
+    odds = p / (1 - p) / ratio
+    return odds / (1 + odds)
+
+
+# ------------------------------------------------------------------------------------- metrics
+
+
+def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties count half); NaN with one class only."""
+    labels = np.asarray(labels).astype(bool)
+    positives, negatives = int(labels.sum()), int((~labels).sum())
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = pd.Series(np.asarray(scores, dtype=np.float64)).rank(method="average").to_numpy()
+    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def threshold_metrics(labels: np.ndarray, probability: np.ndarray) -> dict[str, float]:
+    """Precision and recall at probability 0.5 (the notebook's Keras metrics)."""
+    labels = np.asarray(labels).astype(bool)
+    predicted = np.asarray(probability) >= 0.5
+    true_positives = int((predicted & labels).sum())
+    return {
+        "precision": true_positives / predicted.sum() if predicted.sum() else 0.0,
+        "recall": true_positives / labels.sum() if labels.sum() else 0.0,
+    }
+
+
+def precision_at_k(frame: pd.DataFrame, score_column: str, k: int = 5) -> float:
+    """Mean over users of hits in their top k by score / k (users with a positive only)."""
+    ranked = rank_within_users(frame, score_column)
+    top = ranked[ranked["rank"] <= k]
+    per_user = top.groupby("user_id")["label"].sum() / k
+    users_with_positive = frame.loc[frame["label"].astype(bool), "user_id"].unique()
+    return (
+        float(per_user.reindex(users_with_positive, fill_value=0).mean())
+        if len(users_with_positive)
+        else 0.0
+    )
+
+
+def validation_metrics(frame: pd.DataFrame, probability: np.ndarray) -> dict[str, float]:
+    scored = frame.assign(probability=probability)
+    labels = scored["label"].to_numpy().astype(int)
+    return {
+        "auc": roc_auc(labels, probability),
+        **threshold_metrics(labels, probability),
+        "precision_at_5": precision_at_k(scored, "probability", 5),
+        "rows": len(scored),
+        "positives": int(labels.sum()),
+    }
+
+
+# ----------------------------------------------------------------------------------- ranking
+
+
+def rank_within_users(
+    frame: pd.DataFrame, score_column: str, mask: np.ndarray | None = None
+) -> pd.DataFrame:
+    """1-based rank of each row within its user by score (desc), product_id breaking ties.
+    Rows outside `mask` get no rank (NaN)."""
+    ranked = frame.copy()
+    ranked["rank"] = np.nan
+    eligible = ranked if mask is None else ranked[mask]
+    if len(eligible):
+        order = eligible.sort_values(
+            ["user_id", score_column, "product_id"], ascending=[True, False, True], kind="stable"
+        )
+        ranks = order.groupby("user_id", sort=False).cumcount() + 1
+        ranked.loc[ranks.index, "rank"] = ranks.to_numpy()
+    return ranked
+
+
+def user_batches(user_ids: Iterable[str], batch_size: int) -> Iterator[list[str]]:
+    users = sorted(set(map(str, user_ids)))
+    for start in range(0, len(users), batch_size):
+        yield users[start : start + batch_size]
+
+
+def score_in_batches(
+    fetch: Callable[[list[str]], pd.DataFrame],
+    user_ids: Iterable[str],
+    predict: Callable[[pd.DataFrame], np.ndarray],
+    batch_size: int,
+    top_k: int | None = None,
+) -> pd.DataFrame:
+    """Fetch one batch of users' candidates at a time, score them and rank them per user.
+
+    Returns user_id, product_id, probability, rank_repeat (every candidate) and rank_new_items
+    (never-bought candidates); with top_k only rows ranked within top_k in either mode are kept.
+    A user is never split across batches, so the ranks equal those of one big batch."""
+    frames = []
+    for batch in user_batches(user_ids, batch_size):
+        candidates = fetch(batch)
+        if candidates.empty:
+            continue
+        scored = candidates[["user_id", "product_id", "is_bought"]].copy()
+        scored["probability"] = predict(candidates)
+        scored["rank_repeat"] = rank_within_users(scored, "probability")["rank"]
+        new_items = ~scored["is_bought"].fillna(False).astype(bool).to_numpy()
+        scored["rank_new_items"] = rank_within_users(scored, "probability", new_items)["rank"]
+        if top_k is not None:
+            keep = (scored["rank_repeat"] <= top_k) | (scored["rank_new_items"] <= top_k)
+            scored = scored[keep]
+        frames.append(scored)
+    columns = ["user_id", "product_id", "is_bought", "probability", "rank_repeat", "rank_new_items"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def choose_learner(metrics: Mapping[str, Mapping[str, float]]) -> Learner:
+    """The learner with the best validation precision@5 (AUC, then name, breaking ties)."""
+    return max(  # type: ignore[return-value]
+        metrics,
+        key=lambda name: (
+            metrics[name]["precision_at_5"],
+            np.nan_to_num(metrics[name]["auc"]),
+            name == "lightgbm",
+        ),
+    )
+
+
+def new_run_id() -> str:
+    return f"ranker-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def model_name(learner: str, served: str) -> str:
+    return SERVED_MODEL if learner == served else f"{SERVED_MODEL}_{learner}"
+
+
+# ------------------------------------------------------------------------------------ LightGBM
+
+
+def train_lightgbm(
+    train: pd.DataFrame, valid: pd.DataFrame, config: RankerConfig
+) -> tuple[Any, dict[str, float]]:
+    import lightgbm as lgb
+
+    params = {
+        "objective": "binary",
+        "learning_rate": config.tree_learning_rate,
+        "num_leaves": config.leaves,
+        "min_data_in_leaf": config.min_leaf_rows,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "num_threads": config.threads,
+        "seed": config.seed,
+        "deterministic": True,
+        "verbosity": -1,
+    }
+    dataset = lgb.Dataset(
+        feature_matrix(train), label=train["label"].astype(int), feature_name=FEATURE_COLUMNS
+    )
+    booster = lgb.train(params, dataset, num_boost_round=config.trees)
+    probability = booster.predict(feature_matrix(valid)) if len(valid) else np.zeros(0)
+    return booster, validation_metrics(valid, probability)
+
+
+def lightgbm_predictor(booster: Any) -> Callable[[pd.DataFrame], np.ndarray]:
+    return lambda frame: booster.predict(feature_matrix(frame))
+
+
+# ---------------------------------------------------------------------------- runs and scoring
+
+
+def split_training(frame: pd.DataFrame, config: RankerConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = sample_users(frame, config.max_training_rows, config.seed)
+    held_out = validation_users(frame["user_id"], config.validation_share, config.seed)
+    is_valid = frame["user_id"].astype(str).isin(held_out)
+    return frame[~is_valid], frame[is_valid]
+
+
+def fingerprint(frame: pd.DataFrame, snapshot: str) -> dict[str, Any]:
+    return {
+        "snapshot": snapshot,
+        "rows": len(frame),
+        "users": int(frame["user_id"].nunique()),
+        "products": int(frame["product_id"].nunique()),
+        "positives": int(frame["label"].astype(bool).sum()),
+    }
+
+
+def train_runs(
+    frames: Mapping[str, pd.DataFrame],
+    config: RankerConfig,
+    run_id: str,
+    root: Path,
+) -> pd.DataFrame:
+    """Train both learners per purpose, save them, one row per (learner, purpose).
+
+    frames: purpose -> the labelled candidates of that purpose's training snapshot."""
+    from models_py import ranker_network
+
+    results: dict[tuple[str, str], dict[str, Any]] = {}
+    for purpose, frame in frames.items():
+        frame = frame[frame["label"].notna()]
+        train, valid = split_training(frame, config)
+        for learner in LEARNERS:
+            folder = root / run_id / purpose / learner
+            folder.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
+            if learner == "lightgbm":
+                booster, metrics = train_lightgbm(train, valid, config)
+                booster.save_model(str(folder / "model.txt"))
+            else:
+                trained, metrics = ranker_network.train_wide_deep(train, valid, config)
+                ranker_network.save(trained, folder)
+            results[(learner, purpose)] = {
+                "run_id": run_id,
+                "learner": learner,
+                "purpose": purpose,
+                "parameters": json.dumps(config.to_dict(), sort_keys=True),
+                "data_fingerprint": json.dumps(
+                    fingerprint(frame, TRAINING_SNAPSHOT[purpose]), sort_keys=True
+                ),
+                "validation_metrics": metrics,
+                "training_seconds": time.perf_counter() - started,
+                "artifact_path": str(folder.resolve()),
+            }
+    chooser = "evaluation" if "evaluation" in frames else next(iter(frames))
+    served = choose_learner(
+        {learner: results[(learner, chooser)]["validation_metrics"] for learner in LEARNERS}
+    )
+    rows = []
+    for (learner, _purpose), row in results.items():
+        rows.append(
+            {
+                **row,
+                "model": model_name(learner, served),
+                "is_served": learner == served,
+                "validation_metrics": json.dumps(row["validation_metrics"], sort_keys=True),
+                "trained_at": datetime.now(UTC).replace(tzinfo=None),
+            }
+        )
+    columns = [
+        "run_id",
+        "model",
+        "learner",
+        "purpose",
+        "is_served",
+        "parameters",
+        "data_fingerprint",
+        "validation_metrics",
+        "training_seconds",
+        "artifact_path",
+        "trained_at",
+    ]
+    return pd.DataFrame(rows)[columns]
+
+
+def load_predictor(learner: str, artifact_path: str) -> Callable[[pd.DataFrame], np.ndarray]:
+    """The saved learner as frame -> purchase probability."""
+    if learner == "lightgbm":
+        import lightgbm as lgb
+
+        return lightgbm_predictor(lgb.Booster(model_file=str(Path(artifact_path) / "model.txt")))
+    from models_py import ranker_network
+
+    return ranker_network.predictor(ranker_network.load(Path(artifact_path)))
+
+
+def scores_for_runs(
+    runs: pd.DataFrame,
+    fetch: Callable[[str, list[str]], pd.DataFrame],
+    users: Mapping[str, Sequence[str]],
+    config: RankerConfig,
+) -> pd.DataFrame:
+    """Every candidate of the evaluation and serving snapshots scored by the saved learners:
+    the served one for both purposes, the other for evaluation only (to compare in
+    model_metrics). fetch(purpose, user_ids) returns those users' ranking_features rows."""
+    frames = []
+    for run in runs.itertuples(index=False):
+        if run.purpose == "serving" and not run.is_served:
+            continue
+        predict = load_predictor(run.learner, run.artifact_path)
+        scored = score_in_batches(
+            lambda batch, purpose=run.purpose: fetch(purpose, batch),
+            users.get(run.purpose, []),
+            predict,
+            config.score_batch_users,
+        )
+        scored.insert(0, "purpose", run.purpose)
+        scored.insert(0, "model", run.model)
+        scored["run_id"] = run.run_id
+        frames.append(scored)
+    return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------ ALS at the training cutoff
+
+
+def als_candidates(user_items: pd.DataFrame, config: als.AlsConfig) -> pd.DataFrame:
+    """ALS lists (both modes) for the training snapshot, refit on its history only.
+
+    als_recommendations' models saw the label window; this refit, with the same configuration,
+    gives the training snapshot ALS features with the same meaning as the evaluation one.
+    user_items: user_id, product_id, order_count, last_purchased_day (the snapshot history)."""
+    interactions = als_interactions(user_items)
+    trained, matrix = als.train(interactions, config, purpose="training")
+    rows = als.recommendation_rows(trained, matrix.weights, trained.user_ids, explain=False)
+    return rows[["mode", "purpose", "user_id", "rank", "product_id", "score"]]
+
+
+def als_interactions(user_items: pd.DataFrame) -> pd.DataFrame:
+    """user_item_interactions' weight columns from order counts (implicit's BM25 / TF-IDF)."""
+    import scipy.sparse as sp
+    from implicit.nearest_neighbours import bm25_weight, tfidf_weight
+
+    frame = user_items[["user_id", "product_id", "order_count", "last_purchased_day"]].copy()
+    frame["user_id"] = frame["user_id"].astype(str)
+    frame["product_id"] = frame["product_id"].astype(str)
+    users, user_rows = np.unique(frame["user_id"], return_inverse=True)
+    products, product_columns = np.unique(frame["product_id"], return_inverse=True)
+    counts = frame["order_count"].to_numpy(dtype=np.float64)
+    item_users = sp.coo_matrix(
+        (counts, (product_columns, user_rows)), shape=(len(products), len(users))
+    ).tocsr()
+    frame["weight_count"] = counts
+    for column, weight in (
+        ("weight_bm25", bm25_weight(item_users)),
+        ("weight_tfidf", tfidf_weight(item_users)),
+    ):
+        weight = weight.tocsr()
+        frame[column] = np.asarray(weight[product_columns, user_rows]).ravel()
+    return frame
+
+
+# ------------------------------------------------------------------ DuckDB relations (the edges)
+
+
+def _quoted(values: Sequence[str]) -> str:
+    return ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)
+
+
+def _feature_rows(relation: Any, condition: str) -> pd.DataFrame:
+    columns = [*ID_COLUMNS, *dict.fromkeys(FEATURE_COLUMNS), "label"]
+    return relation.filter(condition).select(*columns).df()
+
+
+def als_candidates_from_relation(user_items: Any, config: als.AlsConfig) -> pd.DataFrame:
+    """als_candidates on int_ranking_user_items' training snapshot (empty in, empty out)."""
+    history = (
+        user_items.filter("snapshot = 'training'")
+        .select("user_id", "product_id", "order_count", "last_purchased_day")
+        .df()
+    )
+    if history.empty:
+        columns = ["mode", "purpose", "user_id", "rank", "product_id", "score"]
+        return pd.DataFrame(columns=columns).astype({"rank": "int64", "score": "float64"})
+    return als_candidates(history, config)
+
+
+def train_from_relation(
+    features: Any, config: RankerConfig, root: Path | None = None
+) -> pd.DataFrame:
+    """train_runs on ranking_features: each purpose learns from its training snapshot."""
+    frames = {
+        purpose: _feature_rows(features, f"purpose = '{snapshot}'")
+        for purpose, snapshot in TRAINING_SNAPSHOT.items()
+    }
+    frames = {purpose: frame for purpose, frame in frames.items() if frame["label"].notna().any()}
+    root = root or als.artifact_root() / "ranker"
+    return train_runs(frames, config, new_run_id(), root)
+
+
+def scores_from_relation(features: Any, runs: pd.DataFrame, config: RankerConfig) -> pd.DataFrame:
+    """scores_for_runs with each batch of users fetched from ranking_features."""
+    users = {
+        purpose: features.filter(f"purpose = '{purpose}'")
+        .select("user_id")
+        .distinct()
+        .df()["user_id"]
+        .astype(str)
+        .tolist()
+        for purpose in TRAINING_SNAPSHOT
+    }
+
+    def fetch(purpose: str, user_ids: list[str]) -> pd.DataFrame:
+        return _feature_rows(
+            features, f"purpose = '{purpose}' and user_id in ({_quoted(user_ids)})"
+        ).assign(is_bought=lambda frame: frame["is_bought"].astype(bool))
+
+    return scores_for_runs(runs, fetch, users, config)

@@ -1,0 +1,131 @@
+"""Two-stage ranker: labels, batching, metrics and selection on tiny frames with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models_py import ranker
+
+
+def candidate_frame(
+    scores: dict[tuple[str, str], float], bought: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    rows = [
+        {"user_id": user, "product_id": product, "score": score, "is_bought": product in bought}
+        for (user, product), score in scores.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_labels_come_only_from_purchases_on_or_after_the_cutoff():
+    candidates = pd.DataFrame({"user_id": ["u1", "u1", "u2"], "product_id": ["a", "b", "a"]})
+    purchases = pd.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u2"],
+            "product_id": ["a", "b", "a"],
+            # u1 bought a before the cutoff (a feature, not a label), b on the cutoff day.
+            "day_number": [9, 10, 30],
+        }
+    )
+    labels = ranker.labels_from_purchases(candidates, purchases, cutoff_day=10)
+    assert labels.tolist() == [0, 1, 1]
+
+
+def test_batched_ranks_equal_one_batch_ranks():
+    rng = np.random.default_rng(0)
+    users = [f"u{index}" for index in range(7)]
+    products = [f"p{index}" for index in range(9)]
+    scores = {(user, product): float(rng.random()) for user in users for product in products}
+    scores[("u3", "p1")] = scores[("u3", "p2")]  # a tie: product_id decides
+    frame = candidate_frame(scores, bought={"p0", "p4"})
+
+    def fetch(batch: list[str]) -> pd.DataFrame:
+        return frame[frame["user_id"].isin(batch)]
+
+    def predict(batch_frame: pd.DataFrame) -> np.ndarray:
+        return batch_frame["score"].to_numpy()
+
+    full = ranker.score_in_batches(fetch, users, predict, batch_size=100)
+    for batch_size in (1, 2, 3):
+        batched = ranker.score_in_batches(fetch, users, predict, batch_size=batch_size)
+        pd.testing.assert_frame_equal(
+            full.sort_values(["user_id", "product_id"]).reset_index(drop=True),
+            batched.sort_values(["user_id", "product_id"]).reset_index(drop=True),
+        )
+    top = ranker.score_in_batches(fetch, users, predict, batch_size=2, top_k=3)
+    expected = {
+        user: sorted(products, key=lambda product: (-scores[(user, product)], product))[:3]
+        for user in users
+    }
+    for user in users:
+        listed = top[(top["user_id"] == user) & (top["rank_repeat"] <= 3)]
+        assert listed.sort_values("rank_repeat")["product_id"].tolist() == expected[user]
+    tied = full[(full["user_id"] == "u3") & full["product_id"].isin(["p1", "p2"])]
+    assert tied.sort_values("rank_repeat")["product_id"].tolist() == ["p1", "p2"]
+    # new_items ranks only never-bought products, densely from 1.
+    new_items = full[full["user_id"] == "u0"].dropna(subset=["rank_new_items"])
+    assert set(new_items["product_id"]) == set(products) - {"p0", "p4"}
+    assert sorted(new_items["rank_new_items"]) == list(range(1, 8))
+
+
+def test_roc_auc_matches_a_hand_count():
+    # Positive scores 0.9, 0.4; negatives 0.5, 0.1: pairs won 2 of 4 + 1 -> 3/4.
+    assert ranker.roc_auc(np.array([1, 1, 0, 0]), np.array([0.9, 0.4, 0.5, 0.1])) == 0.75
+    # A tie counts half.
+    assert ranker.roc_auc(np.array([1, 0]), np.array([0.5, 0.5])) == 0.5
+    assert np.isnan(ranker.roc_auc(np.array([1, 1]), np.array([0.2, 0.3])))
+
+
+def test_precision_at_k_counts_users_with_a_positive_only():
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a"] * 6 + ["b"] * 2 + ["c"] * 2,
+            "product_id": [*"pqrstu", "p", "q", "p", "q"],
+            "score": [6, 5, 4, 3, 2, 1, 2, 1, 2, 1],
+            "label": [1, 0, 1, 0, 0, 1, 0, 1, 0, 0],
+        }
+    )
+    # a: 2 hits in its top 5 -> 0.4; b: 1 of 5 slots -> 0.2; c has no positive: not counted.
+    assert ranker.precision_at_k(frame, "score", 5) == pytest.approx(0.3)
+
+
+def test_prior_correction_undoes_balanced_class_weights():
+    labels = np.array([1] + [0] * 9)
+    weights = ranker.balanced_class_weights(labels)
+    assert weights == {0: pytest.approx(10 / 18), 1: pytest.approx(5.0)}
+    # A weighted model predicting the weighted base rate (0.5) means the true base rate 0.1.
+    assert ranker.prior_corrected(np.array([0.5]), weights)[0] == pytest.approx(0.1)
+
+
+def test_validation_users_are_a_stable_share():
+    users = [str(index) for index in range(2000)]
+    held_out = ranker.validation_users(users, 0.2, seed=7)
+    assert held_out == ranker.validation_users(reversed(users), 0.2, seed=7)
+    assert 0.17 < len(held_out) / len(users) < 0.23
+    assert held_out != ranker.validation_users(users, 0.2, seed=8)
+
+
+def test_feature_matrix_turns_missing_ranks_into_zero_and_keeps_unknowns_nan():
+    row = {column: np.nan for column in ranker.FEATURE_COLUMNS}
+    row.update(history_rank=4, item_order_count=np.e - 1, is_bought=True)
+    matrix = ranker.feature_matrix(pd.DataFrame([row]))
+    columns = ranker.FEATURE_COLUMNS
+    assert matrix[0, columns.index("history_rank")] == pytest.approx(0.25)
+    assert matrix[0, columns.index("cooccurrence_rank")] == 0.0
+    assert matrix[0, columns.index("item_order_count")] == pytest.approx(1.0)
+    assert np.isnan(matrix[0, columns.index("item_days_since_last")])
+    assert matrix[0, columns.index("is_bought")] == 1.0
+
+
+def test_the_learner_with_better_validation_precision_serves():
+    metrics = {
+        "wide_deep": {"precision_at_5": 0.40, "auc": 0.9},
+        "lightgbm": {"precision_at_5": 0.42, "auc": 0.8},
+    }
+    assert ranker.choose_learner(metrics) == "lightgbm"
+    metrics["wide_deep"]["precision_at_5"] = 0.43
+    assert ranker.choose_learner(metrics) == "wide_deep"
+    assert ranker.model_name("wide_deep", "wide_deep") == "ranker"
+    assert ranker.model_name("lightgbm", "wide_deep") == "ranker_lightgbm"
