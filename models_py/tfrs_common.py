@@ -115,9 +115,7 @@ def top_k(
                 scores.append(batch_scores)
                 ids.append(batch_ids)
                 continue
-            batch_scores, batch_ids = index.query_with_exclusions(
-                queries, tf.constant(padded), k=k
-            )
+            batch_scores, batch_ids = index.query_with_exclusions(queries, tf.constant(padded), k=k)
         scores.append(batch_scores.numpy())
         ids.append(batch_ids.numpy().astype(str))
     if not scores:
