@@ -275,7 +275,8 @@ def model_comparison(tables: dict[str, pd.DataFrame], config: ChartConfig) -> Fi
             axes.bar(positions + offset, rows[metric], width, label=label, color=color)
         axes.set_title(f"Model comparison on the holdout, mode {mode} (k = {k})")
         _bar_labels(axes, rows["model"].tolist(), rotation=30)
-        axes.set_ylim(0, 1)
+        axes.set_ylim(0, 1.15)  # headroom: the legend sits above bars that reach 1
+        axes.set_yticks(np.linspace(0, 1, 6))
         axes.legend(ncols=len(MODEL_METRICS), fontsize=8, loc="upper right")
     figure.tight_layout()
     return figure
