@@ -82,7 +82,6 @@ def train_wide_deep(
     train: pd.DataFrame, valid: pd.DataFrame, config: RankerConfig
 ) -> tuple[TrainedWideDeep, dict[str, float]]:
     seed_everything(config.seed)
-    tf.config.threading.set_inter_op_parallelism_threads(config.threads)
     labels = train["label"].astype(int).to_numpy()
     weights = balanced_class_weights(labels)
     standardizer = Standardizer.fit(feature_matrix(train))
