@@ -13,7 +13,7 @@ import pytest
 
 from models_py import retrieval, sequential
 from models_py.options import config_from_options
-from models_py.tfrs_common import long_lists, top_k, top_k_accuracy
+from models_py.tfrs_common import long_lists, padded_exclusions, tf, tfrs, top_k, top_k_accuracy
 
 pytestmark = pytest.mark.tfrs
 
@@ -72,6 +72,22 @@ def test_top_k_with_exclusions_matches_a_masked_brute_force() -> None:
         expected = ids[np.argsort(-masked, kind="stable")[:4]]
         assert list(found[row]) == list(expected)
         assert not set(found[row]) & set(banned)
+
+
+def test_exclusions_give_what_bruteforce_query_with_exclusions_gives() -> None:
+    rng = np.random.default_rng(3)
+    queries = rng.normal(size=(6, 4)).astype(np.float32)
+    candidates = rng.normal(size=(30, 4)).astype(np.float32)
+    ids = np.array([f"p{index}" for index in range(30)])
+    excluded = [list(rng.choice(ids, size=size, replace=False)) for size in (0, 1, 3, 5, 2, 4)]
+    index = tfrs.layers.factorized_top_k.BruteForce(k=5)
+    index.index(tf.constant(candidates), tf.constant(ids))
+    expected_scores, expected_ids = index.query_with_exclusions(
+        tf.constant(queries), tf.constant(padded_exclusions(excluded).astype(str)), k=5
+    )
+    scores, found = top_k(queries, candidates, ids, 5, excluded)
+    assert found.tolist() == expected_ids.numpy().astype(str).tolist()
+    np.testing.assert_allclose(scores, expected_scores.numpy(), rtol=1e-5)
 
 
 def test_top_k_accuracy_counts_pairs_hit_within_k() -> None:
