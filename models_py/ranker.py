@@ -112,7 +112,7 @@ class RankerConfig:
     # both
     validation_share: float = 0.2
     max_training_rows: int = 0  # 0 = every candidate; else a seeded sample of users
-    threads: int = 2
+    threads: int = 2  # LightGBM's (TensorFlow keeps the process-wide pools)
     seed: int = 42
     # scoring
     top_k: int = 20
@@ -178,20 +178,6 @@ class Standardizer:
             mean=np.asarray(values["mean"], dtype=np.float32),
             scale=np.asarray(values["scale"], dtype=np.float32),
         )
-
-
-def labels_from_purchases(
-    candidates: pd.DataFrame, purchases: pd.DataFrame, cutoff_day: int
-) -> np.ndarray:
-    """1 where the user bought the candidate on or after `cutoff_day`, else 0.
-
-    The Python twin of ranking_features.label (whose SQL takes label orders from
-    int_ranking_snapshot_orders): purchases before the cutoff are features, never labels.
-    purchases: user_id, product_id, day_number."""
-    after = purchases[purchases["day_number"] >= cutoff_day]
-    bought = set(zip(after["user_id"].astype(str), after["product_id"].astype(str), strict=True))
-    keys = zip(candidates["user_id"].astype(str), candidates["product_id"].astype(str), strict=True)
-    return np.fromiter((key in bought for key in keys), dtype=np.int8, count=len(candidates))
 
 
 def validation_users(user_ids: Iterable[str], share: float, seed: int) -> set[str]:

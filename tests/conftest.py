@@ -22,6 +22,10 @@ CI_BUDGETS = {
     "tfrs_batch_size": 256,
     "sequence_epochs": 15,
     "sequence_batch_size": 256,
+    # Two-stage ranker: fewer trees, small batches, and several scoring batches of users.
+    "ranker_trees": 50,
+    "ranker_batch_size": 256,
+    "ranker_score_batch_users": 64,
 }
 
 

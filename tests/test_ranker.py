@@ -19,20 +19,6 @@ def candidate_frame(
     return pd.DataFrame(rows)
 
 
-def test_labels_come_only_from_purchases_on_or_after_the_cutoff():
-    candidates = pd.DataFrame({"user_id": ["u1", "u1", "u2"], "product_id": ["a", "b", "a"]})
-    purchases = pd.DataFrame(
-        {
-            "user_id": ["u1", "u1", "u2"],
-            "product_id": ["a", "b", "a"],
-            # u1 bought a before the cutoff (a feature, not a label), b on the cutoff day.
-            "day_number": [9, 10, 30],
-        }
-    )
-    labels = ranker.labels_from_purchases(candidates, purchases, cutoff_day=10)
-    assert labels.tolist() == [0, 1, 1]
-
-
 def test_batched_ranks_equal_one_batch_ranks():
     rng = np.random.default_rng(0)
     users = [f"u{index}" for index in range(7)]
