@@ -103,7 +103,7 @@ snapshot_promotions as (
         / any_value(target_week_counts.weeks) as promoted_week_share,
         count(distinct promotions.store_id || '/' || promotions.week_number)
         / (any_value(target_week_counts.weeks) * any_value(store_count.stores))
-        as promoted_store_share,
+            as promoted_store_share,
         bool_or(promotions.promo_kind = 'mailer') as has_mailer,
         bool_or(promotions.promo_kind = 'display') as has_display,
         bool_or(target_weeks.is_campaign_week) as is_promoted_in_campaign_week
