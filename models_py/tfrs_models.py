@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from models_py import retrieval, sequential
+from models_py.als import RECOMMENDATION_COLUMNS
 from models_py.options import config_from_options
 from models_py.tfrs_common import (
     ACCURACY_KS,
@@ -26,18 +27,6 @@ from models_py.tfrs_common import (
     top_k_accuracy,
     utc_now,
 )
-
-RECOMMENDATION_COLUMNS = [
-    "model",
-    "mode",
-    "purpose",
-    "user_id",
-    "rank",
-    "product_id",
-    "score",
-    "reason",
-    "run_id",
-]
 
 
 def _fingerprint(interactions: pd.DataFrame) -> dict[str, Any]:

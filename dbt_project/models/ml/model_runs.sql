@@ -15,55 +15,24 @@ with
 
 python_runs as (
 
-    select
-        run_id,
-        model,
-        purpose,
-        parameters,
-        data_fingerprint,
-        training_seconds,
-        trained_at
+    {% for runs in [
+        'als_training_runs',
+        'tfrs_training_runs',
+        'sequence_training_runs',
+        'ranker_training_runs',
+    ] %}
+        select
+            run_id,
+            model,
+            purpose,
+            parameters,
+            data_fingerprint,
+            training_seconds,
+            trained_at
 
-    from {{ ref('als_training_runs') }}
-
-    union all
-
-    select
-        run_id,
-        model,
-        purpose,
-        parameters,
-        data_fingerprint,
-        training_seconds,
-        trained_at
-
-    from {{ ref('tfrs_training_runs') }}
-
-    union all
-
-    select
-        run_id,
-        model,
-        purpose,
-        parameters,
-        data_fingerprint,
-        training_seconds,
-        trained_at
-
-    from {{ ref('sequence_training_runs') }}
-
-    union all
-
-    select
-        run_id,
-        model,
-        purpose,
-        parameters,
-        data_fingerprint,
-        training_seconds,
-        trained_at
-
-    from {{ ref('ranker_training_runs') }}
+        from {{ ref(runs) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
