@@ -74,7 +74,7 @@ def test_sql_macro_matches_the_saved_model(synthetic_warehouse: Path) -> None:
     inline = "{{ recommend_next_items(" + repr(names) + ", k=5) }}"
     compiled = run_dbt(["compile", "--quiet", "--inline", inline], synthetic_warehouse.parent)
     assert compiled.returncode == 0, compiled.stdout[-3000:]
-    sql_top = [row[1] for row in query(synthetic_warehouse, compiled.stdout)]
+    sql_top = [row[0] for row in query(synthetic_warehouse, compiled.stdout)]  # product_id
 
     folder = query(synthetic_warehouse, "select artifact_path from ml.sequence_training_runs")[0][0]
     trained = sequential.load_sequence(folder)
