@@ -4,10 +4,12 @@ Two learners on the same SQL features (ranking_features): the wide & deep networ
 purchase-model notebook (models_py.ranker_network, TensorFlow) and a LightGBM gradient-boosted
 tree model. Both are trained per purpose on an earlier snapshot than the one they score:
 
-- purpose evaluation: trained on the `training` snapshot (features before the label window,
-  labels = the window), scores the `evaluation` snapshot (features as of the holdout start).
-- purpose serving: trained on the `evaluation` snapshot (labels = the holdout), scores
-  `serving` (features as of the last order).
+- purpose evaluation: trained on the `training`, `training_2`, ... snapshots (features before
+  each label window, labels = the window), scores the `evaluation` snapshot (features as of the
+  holdout start).
+- purpose serving: trained on the `evaluation` snapshot (labels = the holdout) and the training
+  snapshots but the oldest (as many snapshots), scores `serving` (features as of the last
+  order).
 
 The learner that serves (model `ranker`) is the one with the better precision@5 on validation
 users of the evaluation run (never on the holdout); the other is listed as `ranker_<learner>`
@@ -39,8 +41,7 @@ from models_py.options import config_from_options
 Learner = Literal["wide_deep", "lightgbm"]
 LEARNERS: tuple[Learner, ...] = ("wide_deep", "lightgbm")
 SERVED_MODEL = "ranker"
-# Which snapshot each purpose trains on and which it scores.
-TRAINING_SNAPSHOT = {"evaluation": "training", "serving": "evaluation"}
+SCORED_PURPOSES = ("evaluation", "serving")
 RANK_COLUMNS = [
     "history_rank",
     "cooccurrence_rank",
@@ -256,6 +257,8 @@ def precision_at_k(frame: pd.DataFrame, score_column: str, k: int = 5) -> float:
 
 def validation_metrics(frame: pd.DataFrame, probability: np.ndarray) -> dict[str, float]:
     scored = frame.assign(probability=probability)
+    if "purpose" in scored:  # a user in two snapshots has two lists
+        scored["user_id"] = scored["purpose"].astype(str) + "/" + scored["user_id"].astype(str)
     labels = scored["label"].to_numpy().astype(int)
     return {
         "auc": roc_auc(labels, probability),
@@ -378,6 +381,21 @@ def lightgbm_predictor(booster: Any) -> Callable[[pd.DataFrame], np.ndarray]:
 # ---------------------------------------------------------------------------- runs and scoring
 
 
+def training_snapshots(purpose: str, labelled: Iterable[str]) -> list[str]:
+    """The labelled snapshots a purpose learns from, newest first: evaluation learns from the
+    training snapshots (training, training_2, ...), serving from evaluation and all of those
+    but the oldest, so both see as many cutoffs and neither sees its own labels."""
+    training = sorted(
+        (name for name in labelled if name.startswith("training")),
+        key=lambda name: int(name.rpartition("_")[2]) if name != "training" else 1,
+    )
+    if purpose == "evaluation":
+        return training
+    if purpose == "serving":
+        return ["evaluation", *training[:-1]] if "evaluation" in labelled else []
+    raise ValueError(f"Unknown purpose {purpose!r}")
+
+
 def split_training(frame: pd.DataFrame, config: RankerConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = sample_users(frame, config.max_training_rows, config.seed)
     held_out = validation_users(frame["user_id"], config.validation_share, config.seed)
@@ -385,9 +403,9 @@ def split_training(frame: pd.DataFrame, config: RankerConfig) -> tuple[pd.DataFr
     return frame[~is_valid], frame[is_valid]
 
 
-def fingerprint(frame: pd.DataFrame, snapshot: str) -> dict[str, Any]:
+def fingerprint(frame: pd.DataFrame, snapshots: Sequence[str]) -> dict[str, Any]:
     return {
-        "snapshot": snapshot,
+        "snapshots": list(snapshots),
         "rows": len(frame),
         "users": int(frame["user_id"].nunique()),
         "products": int(frame["product_id"].nunique()),
@@ -403,7 +421,8 @@ def train_runs(
 ) -> pd.DataFrame:
     """Train both learners per purpose, save them, one row per (learner, purpose).
 
-    frames: purpose -> the labelled candidates of that purpose's training snapshot."""
+    frames: purpose -> the labelled candidates of that purpose's training snapshots (column
+    purpose = the snapshot)."""
     from models_py import ranker_network
 
     results: dict[tuple[str, str], dict[str, Any]] = {}
@@ -426,7 +445,7 @@ def train_runs(
                 "purpose": purpose,
                 "parameters": json.dumps(config.to_dict(), sort_keys=True),
                 "data_fingerprint": json.dumps(
-                    fingerprint(frame, TRAINING_SNAPSHOT[purpose]), sort_keys=True
+                    fingerprint(frame, sorted(frame["purpose"].unique())), sort_keys=True
                 ),
                 "validation_metrics": metrics,
                 "training_seconds": time.perf_counter() - started,
@@ -504,14 +523,16 @@ def scores_for_runs(
 # ------------------------------------------------------------------ ALS at the training cutoff
 
 
-def als_candidates(user_items: pd.DataFrame, config: als.AlsConfig) -> pd.DataFrame:
-    """ALS lists (both modes) for the training snapshot, refit on its history only.
+def als_candidates(
+    user_items: pd.DataFrame, config: als.AlsConfig, snapshot: str = "training"
+) -> pd.DataFrame:
+    """ALS lists (both modes) for a training snapshot, refit on its history only.
 
     als_recommendations' models saw the label window; this refit, with the same configuration,
-    gives the training snapshot ALS features with the same meaning as the evaluation one.
+    gives the training snapshots ALS features with the same meaning as the evaluation one.
     user_items: user_id, product_id, order_count, last_purchased_day (the snapshot history)."""
     interactions = als_interactions(user_items)
-    trained, matrix = als.train(interactions, config, purpose="training")
+    trained, matrix = als.train(interactions, config, purpose=snapshot)
     rows = als.recommendation_rows(trained, matrix.weights, trained.user_ids, explain=False)
     return rows[["mode", "purpose", "user_id", "rank", "product_id", "score"]]
 
@@ -548,32 +569,38 @@ def _quoted(values: Sequence[str]) -> str:
 
 
 def _feature_rows(relation: Any, condition: str) -> pd.DataFrame:
-    columns = [*ID_COLUMNS, *dict.fromkeys(FEATURE_COLUMNS), "label"]
+    columns = ["purpose", *ID_COLUMNS, *dict.fromkeys(FEATURE_COLUMNS), "label"]
     return relation.filter(condition).select(*columns).df()
 
 
 def als_candidates_from_relation(user_items: Any, config: als.AlsConfig) -> pd.DataFrame:
-    """als_candidates on int_ranking_user_items' training snapshot (empty in, empty out)."""
+    """als_candidates per training snapshot of int_ranking_user_items (empty in, empty out)."""
     history = (
-        user_items.filter("snapshot = 'training'")
-        .select("user_id", "product_id", "order_count", "last_purchased_day")
+        user_items.filter("snapshot like 'training%'")
+        .select("snapshot", "user_id", "product_id", "order_count", "last_purchased_day")
         .df()
     )
-    if history.empty:
+    frames = [
+        als_candidates(rows, config, snapshot) for snapshot, rows in history.groupby("snapshot")
+    ]
+    if not frames:
         columns = ["mode", "purpose", "user_id", "rank", "product_id", "score"]
         return pd.DataFrame(columns=columns).astype({"rank": "int64", "score": "float64"})
-    return als_candidates(history, config)
+    return pd.concat(frames, ignore_index=True)
 
 
 def train_from_relation(
     features: Any, config: RankerConfig, root: Path | None = None
 ) -> pd.DataFrame:
-    """train_runs on ranking_features: each purpose learns from its training snapshot."""
-    frames = {
-        purpose: _feature_rows(features, f"purpose = '{snapshot}'")
-        for purpose, snapshot in TRAINING_SNAPSHOT.items()
-    }
-    frames = {purpose: frame for purpose, frame in frames.items() if frame["label"].notna().any()}
+    """train_runs on ranking_features: each purpose learns from its training snapshots."""
+    labelled = (
+        features.filter("label is not null").select("purpose").distinct().df()["purpose"].tolist()
+    )
+    frames = {}
+    for purpose in SCORED_PURPOSES:
+        snapshots = training_snapshots(purpose, labelled)
+        if snapshots:
+            frames[purpose] = _feature_rows(features, f"purpose in ({_quoted(snapshots)})")
     root = root or als.artifact_root() / "ranker"
     return train_runs(frames, config, new_run_id(), root)
 
@@ -587,7 +614,7 @@ def scores_from_relation(features: Any, runs: pd.DataFrame, config: RankerConfig
         .df()["user_id"]
         .astype(str)
         .tolist()
-        for purpose in TRAINING_SNAPSHOT
+        for purpose in SCORED_PURPOSES
     }
 
     def fetch(purpose: str, user_ids: list[str]) -> pd.DataFrame:

@@ -115,3 +115,18 @@ def test_the_learner_with_better_validation_precision_serves():
     assert ranker.choose_learner(metrics) == "wide_deep"
     assert ranker.model_name("wide_deep", "wide_deep") == "ranker"
     assert ranker.model_name("lightgbm", "wide_deep") == "ranker_lightgbm"
+
+
+def test_each_purpose_learns_from_as_many_earlier_cutoffs():
+    labelled = ["training_3", "evaluation", "training", "training_2"]
+    assert ranker.training_snapshots("evaluation", labelled) == [
+        "training",
+        "training_2",
+        "training_3",
+    ]
+    assert ranker.training_snapshots("serving", labelled) == [
+        "evaluation",
+        "training",
+        "training_2",
+    ]
+    assert ranker.training_snapshots("serving", ["training"]) == []

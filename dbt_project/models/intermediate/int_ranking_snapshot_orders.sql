@@ -1,11 +1,13 @@
 {#- The orders each snapshot of the two-stage ranker sees, and the orders it is labelled by.
     A snapshot is a cutoff: features come from its `history` orders only, labels from its
     `label` orders (the period right after the cutoff).
-    - training: history = the training period minus its last `holdout_weeks` weeks (the label
-      window, picked by the same rule as the holdout in int_orders_sequenced); labels = the
-      label window. The evaluated ranker is trained here.
+    - training, training_2, ... (var ranker_training_cutoffs of them): the training period cut
+      into windows of `holdout_weeks` weeks from its end by the same rule as the holdout in
+      int_orders_sequenced (weeks, else timestamps, else each user's last orders, else days);
+      training_n is labelled by window n and learns from the windows before it. The
+      evaluated ranker is trained on them.
     - evaluation: history = the training period; labels = the holdout. The evaluated ranker
-      scores it; the served ranker is trained on it.
+      scores it; the served ranker is trained on it (and the training snapshots but the oldest).
     - serving: history = every order; no labels. -#}
 
 with
@@ -59,26 +61,26 @@ training_orders as (
 
 ),
 
-orders_in_label_window as (
+training_windows as (
 
+    -- 1 = the training period's last holdout_weeks weeks (its last order per user for eval
+    -- sets), 2 = the weeks before, and so on.
     select
         training_orders.order_id,
-        coalesce(
-            case
-                when split_kind.has_week_numbers
-                    then training_orders.week_number
-                        > training_bounds.last_week_number - {{ var('holdout_weeks') }}
-                when split_kind.has_timestamps
-                    then training_orders.ordered_at
-                        > training_bounds.last_ordered_at
-                        - to_days(7 * {{ var('holdout_weeks') }})
-                when split_kind.has_eval_sets
-                    then training_orders.order_number = training_orders.last_training_order_number
-                else training_orders.day_number
-                    > training_bounds.last_day_number - 7 * {{ var('holdout_weeks') }}
-            end,
-            false
-        ) as is_label_window
+        case
+            when split_kind.has_week_numbers
+                then (training_bounds.last_week_number - training_orders.week_number)
+                    // {{ var('holdout_weeks') }} + 1
+            when split_kind.has_timestamps
+                then floor(
+                        epoch(training_bounds.last_ordered_at - training_orders.ordered_at)
+                        / (7 * 86400 * {{ var('holdout_weeks') }})
+                    )::integer + 1
+            when split_kind.has_eval_sets
+                then training_orders.last_training_order_number - training_orders.order_number + 1
+            else (training_bounds.last_day_number - training_orders.day_number)
+                // (7 * {{ var('holdout_weeks') }}) + 1
+        end as training_window
 
     from training_orders
 
@@ -97,27 +99,31 @@ orders_with_periods as (
         orders.week_number,
         orders.order_number,
         orders.is_holdout,
-        coalesce(orders_in_label_window.is_label_window, false) as is_label_window
+        training_windows.training_window
 
     from orders
 
-    left join orders_in_label_window
-        on orders.order_id = orders_in_label_window.order_id
+    left join training_windows
+        on orders.order_id = training_windows.order_id
 
 ),
 
 snapshot_orders as (
 
-    select
-        'training' as snapshot,
-        *,
-        case when is_label_window then 'label' else 'history' end as role
+    {% for cutoff in range(1, var('ranker_training_cutoffs') + 1) %}
+        select
+            '{{ "training" if cutoff == 1 else "training_" ~ cutoff }}' as snapshot,
+            *,
+            case
+                when training_window = {{ cutoff }} then 'label' else 'history'
+            end as role
 
-    from orders_with_periods
+        from orders_with_periods
 
-    where not is_holdout
+        where not is_holdout and training_window >= {{ cutoff }}
 
-    union all
+        union all
+    {% endfor %}
 
     select
         'evaluation' as snapshot,

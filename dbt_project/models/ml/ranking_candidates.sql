@@ -101,12 +101,12 @@ other_model_lists as (
 snapshot_users as (
 
     select distinct
-        'training' as purpose,
+        snapshot as purpose,
         user_id
 
     from snapshot_orders
 
-    where snapshot = 'training' and role = 'label'
+    where snapshot like 'training%' and role = 'label'
 
     union all
 
@@ -175,19 +175,83 @@ recent_products as (
 
 ),
 
+snapshot_histories as (
+
+    select distinct
+        snapshot,
+        order_id
+
+    from snapshot_orders
+
+    where role = 'history'
+
+),
+
+snapshot_names as (
+
+    select distinct snapshot from snapshot_histories
+
+),
+
+counted_baskets as (
+
+    -- The baskets item_cooccurrence counted: the training period, the evaluation history.
+    select order_id from snapshot_histories
+
+    where snapshot = 'evaluation'
+
+),
+
+basket_differences as (
+
+    -- Counted baskets a training snapshot must not see (its labels and later), and holdout
+    -- baskets serving may see that were not counted.
+    select
+        snapshot_names.snapshot,
+        -1 as direction,
+        counted_baskets.order_id
+
+    from counted_baskets
+
+    cross join snapshot_names
+
+    anti join snapshot_histories
+        on
+            snapshot_names.snapshot = snapshot_histories.snapshot
+            and counted_baskets.order_id = snapshot_histories.order_id
+
+    where snapshot_names.snapshot like 'training%'
+
+    union all
+
+    select
+        snapshot_histories.snapshot,
+        1 as direction,
+        snapshot_histories.order_id
+
+    from snapshot_histories
+
+    anti join counted_baskets
+        on snapshot_histories.order_id = counted_baskets.order_id
+
+    where snapshot_histories.snapshot = 'serving'
+
+),
+
 label_window_baskets as (
 
-    -- Baskets item_cooccurrence counted that the training snapshot must not see (its labels),
-    -- and holdout baskets it did not count that serving may see.
     select distinct
-        case snapshot when 'training' then 'training' else 'serving' end as snapshot,
-        case snapshot when 'training' then -1 else 1 end as direction,
-        order_id,
-        product_id
+        basket_differences.snapshot,
+        basket_differences.direction,
+        basket_differences.order_id,
+        basket_lines.product_id
 
-    from history_lines
+    from basket_differences
 
-    where role = 'label'
+    inner join history_lines as basket_lines
+        on
+            basket_differences.order_id = basket_lines.order_id
+            and basket_lines.snapshot = 'serving'
 
 ),
 
@@ -242,7 +306,7 @@ snapshot_pairs as (
 
     from directed_pairs
 
-    cross join (values ('training'), ('evaluation'), ('serving')) as snapshots (snapshot)
+    cross join snapshot_names as snapshots
 
     left join pair_adjustments
         on
