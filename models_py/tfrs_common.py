@@ -128,11 +128,17 @@ def masked_top_k(
     all_scores = np.full((len(query_vectors), k), -np.inf, dtype=np.float32)
     all_ids = np.full((len(query_vectors), k), NO_PRODUCT, dtype=object)
     candidates = np.asarray(candidate_vectors, dtype=np.float32)
+    # Every (query, excluded candidate) cell at once, rows ascending; unknown ids are dropped.
+    lengths = np.fromiter((len(excluded) for excluded in exclusions), dtype=np.int64)
+    flat = [str(product) for excluded in exclusions for product in excluded]
+    columns = position.reindex(flat).to_numpy()
+    rows = np.repeat(np.arange(len(exclusions)), lengths)
+    known = ~np.isnan(columns)
+    rows, columns = rows[known], columns[known].astype(np.int64)
     for part in batches(len(query_vectors)):
         scores = np.asarray(query_vectors[part], dtype=np.float32) @ candidates.T
-        for row, excluded in enumerate(exclusions[part]):
-            found = position.reindex(list(excluded)).dropna().to_numpy(dtype=np.int64)
-            scores[row, found] = -np.inf
+        first, last = np.searchsorted(rows, [part.start, part.stop])
+        scores[rows[first:last] - part.start, columns[first:last]] = -np.inf
         best = (
             np.argpartition(-scores, k - 1, axis=1)[:, :k]
             if k < len(ids)
