@@ -18,6 +18,9 @@ DBT = Path(sys.executable).parent / "dbt"
 # Training budgets for the tiny synthetic data: smaller batches, so that a few hundred steps
 # happen at all (the defaults are sized for Complete Journey).
 CI_BUDGETS = {
+    # Every retrieval variant, so the tests cover the notebook's id model too.
+    "tfrs_evaluation_variants": "id,content,hybrid",
+    "tfrs_embedding_dim": 64,
     "tfrs_epochs": 5,
     "tfrs_batch_size": 256,
     "sequence_epochs": 15,

@@ -1,5 +1,6 @@
 """Top-k accuracy of the GRU next-item model against popularity and co-occurrence baselines
-on the same holdout examples. Logic: models_py.tfrs_models."""
+on the same holdout examples (a seeded sample of sequence_evaluation_examples of them).
+Logic: models_py.tfrs_models."""
 
 from models_py.tfrs_models import next_item_accuracy_table
 
@@ -15,4 +16,6 @@ def model(dbt, session):
         .select("target_product_id")
         .df()["target_product_id"],
         cooccurrence=pairs.df(),
+        max_examples=int(dbt.config.get("evaluation_examples")),
+        seed=int(dbt.config.get("evaluation_seed")),
     )
