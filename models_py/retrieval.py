@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from models_py.tfrs_common import (
     EpochProgress,
@@ -192,8 +193,16 @@ def content_user_vectors(
     position = pd.Series(np.arange(len(product_ids)), index=product_ids)
     rows = examples[examples["product_id"].isin(position.index)]
     user_ids, user_index = np.unique(rows["user_id"].to_numpy(dtype=str), return_inverse=True)
-    sums = np.zeros((len(user_ids), product_vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, user_index, product_vectors[position[rows["product_id"]].to_numpy()])
+    # A sparse users x products count matrix times the product vectors: np.add.at over 800k
+    # rows took ~8 s on Complete Journey.
+    purchases = sp.csr_matrix(
+        (
+            np.ones(len(rows), dtype=np.float64),
+            (user_index, position[rows["product_id"]].to_numpy()),
+        ),
+        shape=(len(user_ids), len(product_ids)),
+    )
+    sums = purchases @ product_vectors.astype(np.float64)
     counts = np.bincount(user_index, minlength=len(user_ids))[:, None]
     return user_ids, (sums / np.maximum(counts, 1)).astype(np.float32)
 
@@ -363,15 +372,33 @@ def _optimizer(config: RetrievalConfig) -> tf.keras.optimizers.Optimizer:
 
 
 def example_inputs(examples: pd.DataFrame, features: FeatureTables) -> dict[str, np.ndarray]:
-    """Columns the towers read, one row per example (features joined by id)."""
-    rows = examples.merge(features.products, on="product_id", how="left").merge(
-        features.users, on="user_id", how="left"
-    )
-    frequency = rows["product_id"].map(rows["product_id"].value_counts(normalize=True))
-    inputs = {column: rows[column].fillna(UNKNOWN).to_numpy(dtype=str) for column in rows.columns}
-    inputs["sampling_probability"] = frequency.to_numpy(dtype=np.float32)
-    inputs["product_index"] = rows["product_id"].astype("category").cat.codes.to_numpy(np.int64)
+    """Columns the towers read, one row per example (features looked up by id)."""
+    product_ids = examples["product_id"].to_numpy(dtype=str)
+    inputs = {
+        "user_id": examples["user_id"].to_numpy(dtype=str),
+        "product_id": product_ids,
+        **_features_by_id(features.products, "product_id", product_ids),
+        **_features_by_id(features.users, "user_id", examples["user_id"].to_numpy(dtype=str)),
+    }
+    # Sorted unique ids: the same codes as a pandas categorical of the ids.
+    _, product_index, counts = np.unique(product_ids, return_inverse=True, return_counts=True)
+    inputs["sampling_probability"] = (counts[product_index] / len(product_ids)).astype(np.float32)
+    inputs["product_index"] = product_index.astype(np.int64)
     return inputs
+
+
+def _features_by_id(table: pd.DataFrame, key: str, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Each feature column of `table` at the rows of `ids` (unknown id -> UNKNOWN).
+
+    A positional lookup instead of a merge: merging 800k examples and converting every column
+    took ~6 s per model on Complete Journey."""
+    position = pd.Index(table[key].to_numpy(dtype=str)).get_indexer(ids)
+    position = np.where(position >= 0, position, len(table))
+    return {
+        column: np.append(table[column].to_numpy(dtype=str), UNKNOWN)[position]
+        for column in table.columns
+        if column != key
+    }
 
 
 def batched_dataset(
