@@ -259,6 +259,17 @@ def retrieval_embeddings(runs: pd.DataFrame, model: str, side: str) -> pa.Table:
 # ------------------------------------------------------------------------ sequential
 
 
+def latest_training_examples(relation: Any, options: Mapping[str, Any] | None) -> pd.DataFrame:
+    """The training examples the GRU will use, cut in DuckDB: the most recent max_examples by
+    (order_id, target_position), as train_sequence would keep them, without reading all
+    1.3M Complete Journey examples into pandas first."""
+    config = config_from_options(sequential.SequenceConfig, options)
+    training = relation.filter("not is_holdout")
+    if config.max_examples:
+        training = training.order("order_id desc, target_position desc").limit(config.max_examples)
+    return training.df()
+
+
 def train_sequence_run(
     examples: pd.DataFrame, options: Mapping[str, Any] | None, root: Path | None = None
 ) -> pd.DataFrame:

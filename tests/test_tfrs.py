@@ -197,6 +197,20 @@ def test_context_matrix_keeps_the_last_items_and_pads_at_the_end() -> None:
     assert matrix.tolist() == [["b", "c"], ["d", ""]]
 
 
+def test_latest_training_examples_are_cut_in_sql_as_train_sequence_cuts_them() -> None:
+    from models_py.tfrs_models import latest_training_examples
+
+    con = duckdb.connect()
+    relation = con.sql(
+        "select * from (values ('o1', 1, false), ('o1', 2, false), ('o2', 1, false),"
+        " ('o3', 1, true)) as examples(order_id, target_position, is_holdout)"
+    )
+    kept = latest_training_examples(relation, {"max_examples": "2"})
+    kept_keys = sorted(zip(kept["order_id"], kept["target_position"], strict=True))
+    assert kept_keys == [("o1", 2), ("o2", 1)]
+    assert len(latest_training_examples(relation, {"max_examples": "0"})) == 3
+
+
 def test_cooccurrence_baseline_sums_shared_baskets_over_the_context() -> None:
     pairs = pd.DataFrame(
         {
