@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from models_py.tfrs_common import (
     EpochProgress,
     log,
+    sample_examples,
     seed_everything,
     tf,
     tfrs,
@@ -75,6 +76,10 @@ class RetrievalConfig:
     # nats, which small initial embeddings reach only after many epochs.
     temperature: float = 0.0
     examples: str = "pairs"  # pairs: one example per user-product pair; lines: one per order
+    # Learned variants train on a seeded sample of this many examples (0 = all): with lines,
+    # a frequency-weighted sample of pairs at the cost of as many pairs. Vocabularies and the
+    # content variant use every example.
+    max_examples: int = 0
     history_length: int = 50  # hybrid user tower: mean embedding of the N most ordered products
     content_top_categories: int = 50
     content_top_brands: int = 100
@@ -87,6 +92,8 @@ class RetrievalConfig:
         if self.examples not in ("lines", "pairs"):
             raise ValueError(f"Unknown examples {self.examples!r}: use lines or pairs.")
         if min(self.embedding_dim, self.epochs, self.batch_size, self.top_k) < 1:
+            raise ValueError(f"Invalid retrieval configuration: {self}")
+        if self.max_examples < 0:
             raise ValueError(f"Invalid retrieval configuration: {self}")
 
 
@@ -469,6 +476,7 @@ def train_retrieval(
             training_seconds=time.perf_counter() - started,
         )
     vocabs = feature_vocabularies(variant, features)
+    examples = sample_examples(examples, config.max_examples, config.seed)
     history = (
         history_matrix(interactions, user_vocab, product_vocab, config.history_length)
         if variant == "hybrid" and config.history_length

@@ -72,6 +72,14 @@ def batches(count: int, size: int = QUERY_BATCH_SIZE) -> Iterator[slice]:
         yield slice(start, min(start + size, count))
 
 
+def sample_examples(examples: pd.DataFrame, limit: int, seed: int) -> pd.DataFrame:
+    """A seeded sample of `limit` rows in their original order (limit 0: all rows)."""
+    if limit <= 0 or len(examples) <= limit:
+        return examples
+    chosen = np.sort(np.random.default_rng(seed).choice(len(examples), limit, replace=False))
+    return examples.iloc[chosen].reset_index(drop=True)
+
+
 def padded_exclusions(histories: Sequence[Sequence[str]]) -> np.ndarray:
     """Ragged lists of product ids as one rectangular array padded with NO_PRODUCT."""
     width = max((len(history) for history in histories), default=0)

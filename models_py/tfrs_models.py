@@ -23,6 +23,7 @@ from models_py.tfrs_common import (
     log,
     long_lists,
     new_run_id,
+    sample_examples,
     top_k,
     top_k_accuracy,
     utc_now,
@@ -335,14 +336,6 @@ def next_item_recommendation_rows(
             "score": lists["score"].to_numpy(),
         }
     )
-
-
-def sample_examples(examples: pd.DataFrame, limit: int, seed: int) -> pd.DataFrame:
-    """A seeded sample of `limit` rows in their original order (limit 0: all rows)."""
-    if limit <= 0 or len(examples) <= limit:
-        return examples
-    chosen = np.sort(np.random.default_rng(seed).choice(len(examples), limit, replace=False))
-    return examples.iloc[chosen].reset_index(drop=True)
 
 
 def next_item_accuracy_table(

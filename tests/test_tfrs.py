@@ -148,6 +148,29 @@ def test_towers_learn_the_two_kinds_of_users(shop, variant) -> None:
     assert set(ids[1]) == {"p4", "p5", "p6", "p7"}
 
 
+def test_line_examples_repeat_each_pair_once_per_order(shop) -> None:
+    lines = retrieval.training_examples(shop["interactions"], "lines")
+    counts = lines.value_counts(["user_id", "product_id"]).rename("order_count").reset_index()
+    expected = shop["interactions"].sort_values(["user_id", "product_id"], ignore_index=True)
+    pd.testing.assert_frame_equal(
+        counts.sort_values(["user_id", "product_id"], ignore_index=True),
+        expected,
+        check_dtype=False,
+    )
+
+
+def test_a_sample_of_examples_trains_but_every_product_stays_a_candidate(shop, capsys) -> None:
+    config = dataclasses.replace(TINY, examples="lines", max_examples=10)
+    trained = retrieval.train_retrieval(
+        "hybrid", shop["interactions"], shop["products"], shop["users"], config
+    )
+    assert "training on 10 examples" in capsys.readouterr().out
+    assert sorted(trained.product_ids) == [f"p{index}" for index in range(8)]
+    assert len(trained.user_ids) == 10
+    with pytest.raises(ValueError, match="Invalid retrieval configuration"):
+        dataclasses.replace(TINY, max_examples=-1)
+
+
 def test_new_items_mode_never_returns_bought_products(shop) -> None:
     trained = retrieval.train_retrieval(
         "content", shop["interactions"], shop["products"], shop["users"], TINY
