@@ -125,9 +125,13 @@ class TrainedRetrieval:
 
 
 def training_examples(interactions: pd.DataFrame, examples: str) -> pd.DataFrame:
-    """(user_id, product_id) rows to train on from user-item interactions with order_count."""
-    pairs = interactions[["user_id", "product_id", "order_count"]].astype(
-        {"user_id": str, "product_id": str}
+    """(user_id, product_id) rows to train on from user-item interactions with order_count,
+    in (user_id, product_id) order: the shuffle and the sample follow row order, and a
+    warehouse table's row order can change from one build to the next."""
+    pairs = (
+        interactions[["user_id", "product_id", "order_count"]]
+        .astype({"user_id": str, "product_id": str})
+        .sort_values(["user_id", "product_id"], kind="stable", ignore_index=True)
     )
     if examples == "pairs":
         return pairs[["user_id", "product_id"]].reset_index(drop=True)

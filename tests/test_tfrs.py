@@ -205,6 +205,22 @@ def test_same_seed_same_model(shop) -> None:
         for _ in range(2)
     )
     np.testing.assert_array_equal(first.user_vectors, second.user_vectors)
+    # Same rows in another order (a rebuilt table need not keep its row order): same model.
+    shuffled = retrieval.train_retrieval(
+        "hybrid",
+        shop["interactions"].sample(frac=1.0, random_state=3),
+        shop["products"],
+        shop["users"],
+        dataclasses.replace(TINY, examples="lines", max_examples=30),
+    )
+    ordered = retrieval.train_retrieval(
+        "hybrid",
+        shop["interactions"],
+        shop["products"],
+        shop["users"],
+        dataclasses.replace(TINY, examples="lines", max_examples=30),
+    )
+    np.testing.assert_array_equal(shuffled.user_vectors, ordered.user_vectors)
     other = retrieval.train_retrieval(
         "hybrid",
         shop["interactions"],
