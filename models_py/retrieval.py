@@ -91,9 +91,8 @@ class RetrievalConfig:
             raise ValueError(f"Unknown optimizer {self.optimizer!r}: use adam or adagrad.")
         if self.examples not in ("lines", "pairs"):
             raise ValueError(f"Unknown examples {self.examples!r}: use lines or pairs.")
-        if min(self.embedding_dim, self.epochs, self.batch_size, self.top_k) < 1:
-            raise ValueError(f"Invalid retrieval configuration: {self}")
-        if self.max_examples < 0:
+        sizes = (self.embedding_dim, self.epochs, self.batch_size, self.top_k)
+        if min(sizes) < 1 or self.max_examples < 0:
             raise ValueError(f"Invalid retrieval configuration: {self}")
 
 
@@ -134,7 +133,7 @@ def training_examples(interactions: pd.DataFrame, examples: str) -> pd.DataFrame
         .sort_values(["user_id", "product_id"], kind="stable", ignore_index=True)
     )
     if examples == "pairs":
-        return pairs[["user_id", "product_id"]].reset_index(drop=True)
+        return pairs[["user_id", "product_id"]]
     repeats = pairs["order_count"].clip(lower=1).to_numpy(dtype=np.int64)
     return pd.DataFrame(
         {
