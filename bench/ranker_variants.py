@@ -138,19 +138,7 @@ def train_and_score(
     labelled = features[(features["purpose"] == "training") & features["label"].notna()]
     train, _ = ranker.split_training(labelled, config)
     train = train.sort_values("user_id", kind="stable")
-    params = {
-        "objective": objective,
-        "learning_rate": config.tree_learning_rate,
-        "num_leaves": config.leaves,
-        "min_data_in_leaf": config.min_leaf_rows,
-        "feature_fraction": 0.8,
-        "bagging_fraction": 0.8,
-        "bagging_freq": 1,
-        "num_threads": config.threads,
-        "seed": seed,
-        "deterministic": True,
-        "verbosity": -1,
-    }
+    params = {**ranker.lightgbm_params(config), "objective": objective, "seed": seed}
     matrix = train[list(columns)].astype("float32").to_numpy()
     groups = train.groupby("user_id", sort=False).size().to_numpy()
     dataset = lgb.Dataset(

@@ -348,12 +348,9 @@ def model_name(learner: str, served: str) -> str:
 # ------------------------------------------------------------------------------------ LightGBM
 
 
-def train_lightgbm(
-    train: pd.DataFrame, valid: pd.DataFrame, config: RankerConfig
-) -> tuple[Any, dict[str, float]]:
-    import lightgbm as lgb
-
-    params = {
+def lightgbm_params(config: RankerConfig) -> dict[str, Any]:
+    """The LightGBM parameters of a configuration (binary objective)."""
+    return {
         "objective": "binary",
         "learning_rate": config.tree_learning_rate,
         "num_leaves": config.leaves,
@@ -366,10 +363,17 @@ def train_lightgbm(
         "deterministic": True,
         "verbosity": -1,
     }
+
+
+def train_lightgbm(
+    train: pd.DataFrame, valid: pd.DataFrame, config: RankerConfig
+) -> tuple[Any, dict[str, float]]:
+    import lightgbm as lgb
+
     dataset = lgb.Dataset(
         feature_matrix(train), label=train["label"].astype(int), feature_name=FEATURE_COLUMNS
     )
-    booster = lgb.train(params, dataset, num_boost_round=config.trees)
+    booster = lgb.train(lightgbm_params(config), dataset, num_boost_round=config.trees)
     probability = booster.predict(feature_matrix(valid)) if len(valid) else np.zeros(0)
     return booster, validation_metrics(valid, probability)
 
