@@ -1,6 +1,10 @@
+{{ config(materialized='view') }}
+
 {#- Every order line each ranking snapshot may learn from or be labelled by (see
     int_ranking_snapshot_orders): the line, its order's role in the snapshot and the snapshot's
-    reference day. Ephemeral-sized building block for the ranking features. -#}
+    reference day. A view: a table would copy every line once per snapshot, and its readers
+    (labels, recent baskets) want a few windows of it. The per-snapshot features read each line
+    once through int_ranking_order_lines instead. -#}
 
 with
 

@@ -1,16 +1,21 @@
 {#- Each product before each snapshot's cutoff: orders, buyers, the share of buyers who bought
     it again, its median unit price, recent orders and popularity ranks (all time and recent),
-    plus how much it is promoted in the snapshot's target weeks (int_ranking_snapshot_weeks). -#}
-
-{%- set recent_days = var('ranker_recent_days') -%}
+    plus how much it is promoted in the snapshot's target weeks (int_ranking_snapshot_weeks).
+    Orders and buyers come from int_ranking_user_items (one row per buyer and product). -#}
 
 with
 
-history_lines as (
+user_items as (
 
-    select * from {{ ref('int_ranking_history_lines') }}
+    select * from {{ ref('int_ranking_user_items') }}
 
-    where role = 'history'
+),
+
+order_lines as (
+
+    select * from {{ ref('int_ranking_order_lines') }}
+
+    where unit_price > 0
 
 ),
 
@@ -46,35 +51,37 @@ store_count as (
 
 ),
 
-product_buyers as (
+product_prices_by_snapshot as (
 
+    -- Every snapshot in one pass over the lines (filtered aggregates), then stacked.
     select
-        snapshot,
         product_id,
-        user_id,
-        count(distinct order_id) as orders,
-        count(distinct order_id) filter (
-            where day_number >= reference_day - {{ recent_days }}
-        ) as recent_orders
+        {% for snapshot in ranking_snapshots() %}
+            median(unit_price) filter (
+                where is_{{ snapshot }}_history
+            ) as {{ snapshot }}_median_unit_price{% if not loop.last %},{% endif %}
+        {% endfor %}
 
-    from history_lines
+    from order_lines
 
-    group by snapshot, product_id, user_id
+    group by product_id
 
 ),
 
 product_prices as (
 
-    select
-        snapshot,
-        product_id,
-        median(unit_price) as median_unit_price
+    {% for snapshot in ranking_snapshots() %}
+        select
+            '{{ snapshot }}' as snapshot,
+            product_id,
+            {{ snapshot }}_median_unit_price as median_unit_price
 
-    from history_lines
+        from product_prices_by_snapshot
 
-    where unit_price > 0
+        where {{ snapshot }}_median_unit_price is not null
 
-    group by snapshot, product_id
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -83,12 +90,12 @@ product_orders as (
     select
         snapshot,
         product_id,
-        sum(orders) as order_count,
+        sum(order_count) as order_count,
         count(*) as user_count,
-        count(*) filter (where orders >= 2) / count(*) as repeat_user_share,
-        sum(recent_orders) as recent_order_count
+        count(*) filter (where order_count >= 2) / count(*) as repeat_user_share,
+        sum(recent_order_count) as recent_order_count
 
-    from product_buyers
+    from user_items
 
     group by snapshot, product_id
 

@@ -1,74 +1,108 @@
 {#- What each user did with each product before each snapshot's cutoff (history orders only):
     counts, spend, recency in days and in orders, periodicity (days since the last purchase
     against the user's usual gap for the product), recent activity and the price the user
-    paid. history_rank is personal popularity (most orders, the latest purchase breaking ties). -#}
+    paid. history_rank is personal popularity (most orders, the latest purchase breaking ties).
+    One pass over the item orders aggregates every snapshot side by side (filtered aggregates),
+    then the snapshots are stacked: at Instacart size a pass per snapshot copied 32M lines each. -#}
 
 {%- set recent_days = var('ranker_recent_days') -%}
 
 with
 
-history_lines as (
+item_orders as (
 
-    select * from {{ ref('int_ranking_history_lines') }}
+    select * from {{ ref('int_ranking_item_orders') }}
 
-    where role = 'history'
+),
+
+user_orders_by_snapshot as (
+
+    select
+        user_id,
+        {% for snapshot in ranking_snapshots() %}
+            count(distinct order_id) filter (
+                where is_{{ snapshot }}_history
+            ) as {{ snapshot }}_user_orders,
+            max(order_number) filter (
+                where is_{{ snapshot }}_history
+            ) as {{ snapshot }}_last_order_number{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    from item_orders
+
+    group by user_id
+
+),
+
+user_products_by_snapshot as (
+
+    select
+        user_id,
+        product_id,
+        {% for snapshot in ranking_snapshots() %}
+            {%- set in_history = 'is_' ~ snapshot ~ '_history' %}
+            {%- set is_recent = 'day_number >= ' ~ snapshot ~ '_reference_day - ' ~ recent_days %}
+            count(*) filter (where {{ in_history }}) as {{ snapshot }}_order_count,
+            sum(quantity) filter (where {{ in_history }}) as {{ snapshot }}_quantity,
+            sum(spend) filter (where {{ in_history }}) as {{ snapshot }}_spend,
+            min(day_number) filter (where {{ in_history }}) as {{ snapshot }}_first_purchased_day,
+            max(day_number) filter (where {{ in_history }}) as {{ snapshot }}_last_purchased_day,
+            max(order_number) filter (where {{ in_history }}) as {{ snapshot }}_last_order_number,
+            count(*) filter (
+                where {{ in_history }} and {{ is_recent }}
+            ) as {{ snapshot }}_recent_order_count,
+            max({{ snapshot }}_reference_day) filter (
+                where {{ in_history }}
+            ) as {{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    from item_orders
+
+    group by user_id, product_id
 
 ),
 
 user_orders as (
 
-    select
-        snapshot,
-        user_id,
-        count(distinct order_id) as user_orders,
-        max(order_number) as last_order_number
+    {% for snapshot in ranking_snapshots() %}
+        select
+            '{{ snapshot }}' as snapshot,
+            user_id,
+            {{ snapshot }}_user_orders as user_orders,
+            {{ snapshot }}_last_order_number as last_order_number
 
-    from history_lines
+        from user_orders_by_snapshot
 
-    group by snapshot, user_id
+        where {{ snapshot }}_user_orders > 0
 
-),
-
-item_orders as (
-
-    select
-        snapshot,
-        user_id,
-        product_id,
-        order_id,
-        any_value(reference_day) as reference_day,
-        any_value(day_number) as day_number,
-        any_value(order_number) as order_number,
-        sum(quantity) as quantity,
-        sum(sales_value) as spend
-
-    from history_lines
-
-    group by snapshot, user_id, product_id, order_id
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
 user_items as (
 
-    select
-        snapshot,
-        user_id,
-        product_id,
-        any_value(reference_day) as reference_day,
-        count(*) as order_count,
-        sum(quantity) as quantity,
-        sum(spend) as spend,
-        min(day_number) as first_purchased_day,
-        max(day_number) as last_purchased_day,
-        max(order_number) as last_order_number,
-        count(*) filter (
-            where day_number >= reference_day - {{ recent_days }}
-        ) as recent_order_count,
-        sum(spend) / nullif(sum(quantity), 0) as average_unit_price
+    {% for snapshot in ranking_snapshots() %}
+        select
+            '{{ snapshot }}' as snapshot,
+            user_id,
+            product_id,
+            {{ snapshot }}_reference_day as reference_day,
+            {{ snapshot }}_order_count as order_count,
+            {{ snapshot }}_quantity as quantity,
+            {{ snapshot }}_spend as spend,
+            {{ snapshot }}_first_purchased_day as first_purchased_day,
+            {{ snapshot }}_last_purchased_day as last_purchased_day,
+            {{ snapshot }}_last_order_number as last_order_number,
+            {{ snapshot }}_recent_order_count as recent_order_count,
+            {{ snapshot }}_spend / nullif({{ snapshot }}_quantity, 0) as average_unit_price
 
-    from item_orders
+        from user_products_by_snapshot
 
-    group by snapshot, user_id, product_id
+        where {{ snapshot }}_order_count > 0
+
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

@@ -1,0 +1,35 @@
+{#- Each product in each order, once (a product can fill several lines of one order), with its
+    order's snapshot roles: the grain of the order counts, recency and basket features. -#}
+
+with
+
+order_lines as (
+
+    select * from {{ ref('int_ranking_order_lines') }}
+
+),
+
+item_orders as (
+
+    select
+        order_id,
+        product_id,
+        any_value(user_id) as user_id,
+        any_value(day_number) as day_number,
+        any_value(order_number) as order_number,
+        sum(quantity) as quantity,
+        sum(sales_value) as spend,
+        {% for snapshot in ranking_snapshots() %}
+            any_value(is_{{ snapshot }}_history) as is_{{ snapshot }}_history,
+            any_value(
+                {{ snapshot }}_reference_day
+            ) as {{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    from order_lines
+
+    group by order_id, product_id
+
+)
+
+select * from item_orders
