@@ -143,10 +143,38 @@ snapshot_orders as (
 
 ),
 
+history_days as (
+
+    select
+        snapshot,
+        user_id,
+        max(day_number) as last_history_day
+
+    from snapshot_orders
+
+    where role = 'history'
+
+    group by snapshot, user_id
+
+),
+
+snapshot_history_days as (
+
+    select
+        snapshot,
+        max(last_history_day) as last_history_day
+
+    from history_days
+
+    group by snapshot
+
+),
+
 final as (
 
     -- reference_day: the first day after the snapshot's history, the "today" of its recency
     -- features; per user where days are relative per user (eval-set splits such as Instacart).
+    -- Aggregates joined back: max() windows over three snapshot partitions ran single-threaded.
     select
         snapshot_orders.snapshot,
         snapshot_orders.order_id,
@@ -160,17 +188,21 @@ final as (
                 split_kind.has_eval_sets
                 and not split_kind.has_week_numbers
                 and not split_kind.has_timestamps
-                then max(snapshot_orders.day_number) filter (
-                        where snapshot_orders.role = 'history'
-                    ) over (partition by snapshot_orders.snapshot, snapshot_orders.user_id)
-            else max(snapshot_orders.day_number) filter (
-                    where snapshot_orders.role = 'history'
-                ) over (partition by snapshot_orders.snapshot)
+                then history_days.last_history_day
+            else snapshot_history_days.last_history_day
         end + 1 as reference_day
 
     from snapshot_orders
 
     cross join split_kind
+
+    left join history_days
+        on
+            snapshot_orders.snapshot = history_days.snapshot
+            and snapshot_orders.user_id = history_days.user_id
+
+    left join snapshot_history_days
+        on snapshot_orders.snapshot = snapshot_history_days.snapshot
 
 )
 

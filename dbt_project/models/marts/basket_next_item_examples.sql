@@ -28,11 +28,7 @@ lines_in_user_order as (
         enriched_lines.basket_position,
         enriched_lines.order_number,
         enriched_lines.is_holdout,
-        context_scope.is_within_basket,
-        row_number() over (
-            partition by enriched_lines.user_id
-            order by enriched_lines.order_number, enriched_lines.basket_position
-        ) as user_position
+        context_scope.is_within_basket
 
     from enriched_lines
 
@@ -62,7 +58,7 @@ order_baskets as (
         order_id,
         any_value(user_id) as user_id,
         any_value(order_number) as order_number,
-        list(product_id order by basket_position) as basket_product_ids
+        {{ sorted_list('product_id', 'basket_position') }} as basket_product_ids
 
     from lines_in_user_order
 

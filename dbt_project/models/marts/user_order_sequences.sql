@@ -10,9 +10,9 @@ user_sequences as (
 
     select
         user_id,
-        list(order_id order by order_number) as order_ids,
-        list(day_number order by order_number) as day_numbers,
-        list(basket_size order by order_number) as basket_sizes,
+        {{ sorted_list('order_id', 'order_number') }} as order_ids,
+        {{ sorted_list('day_number', 'order_number') }} as day_numbers,
+        {{ sorted_list('basket_size', 'order_number') }} as basket_sizes,
         count(*) as order_count,
         count(*) filter (where not is_holdout) as training_order_count
 
