@@ -25,7 +25,7 @@ user_orders_by_snapshot as (
             ) as {{ snapshot }}_user_orders,
             max(order_number) filter (
                 where is_{{ snapshot }}_history
-            ) as {{ snapshot }}_last_order_number{% if not loop.last %},{% endif %}
+            ) as {{ snapshot }}_user_last_order_number{% if not loop.last %},{% endif %}
         {% endfor %}
 
     from item_orders
@@ -62,81 +62,57 @@ user_products_by_snapshot as (
 
 ),
 
-user_orders as (
+user_products_with_orders as (
 
-    {% for snapshot in ranking_snapshots() %}
-        select
-            '{{ snapshot }}' as snapshot,
-            user_id,
-            {{ snapshot }}_user_orders as user_orders,
-            {{ snapshot }}_last_order_number as last_order_number
+    select
+        {% for snapshot in ranking_snapshots() %}
+            user_orders_by_snapshot.{{ snapshot }}_user_orders,
+            user_orders_by_snapshot.{{ snapshot }}_user_last_order_number,
+        {% endfor %}
+        user_products_by_snapshot.*
 
-        from user_orders_by_snapshot
+    from user_products_by_snapshot
 
-        where {{ snapshot }}_user_orders > 0
-
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-),
-
-user_items as (
-
-    {% for snapshot in ranking_snapshots() %}
-        select
-            '{{ snapshot }}' as snapshot,
-            user_id,
-            product_id,
-            {{ snapshot }}_reference_day as reference_day,
-            {{ snapshot }}_order_count as order_count,
-            {{ snapshot }}_quantity as quantity,
-            {{ snapshot }}_spend as spend,
-            {{ snapshot }}_first_purchased_day as first_purchased_day,
-            {{ snapshot }}_last_purchased_day as last_purchased_day,
-            {{ snapshot }}_last_order_number as last_order_number,
-            {{ snapshot }}_recent_order_count as recent_order_count,
-            {{ snapshot }}_spend / nullif({{ snapshot }}_quantity, 0) as average_unit_price
-
-        from user_products_by_snapshot
-
-        where {{ snapshot }}_order_count > 0
-
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    inner join user_orders_by_snapshot
+        on user_products_by_snapshot.user_id = user_orders_by_snapshot.user_id
 
 ),
 
 user_item_features as (
 
-    select
-        user_items.snapshot,
-        user_items.user_id,
-        user_items.product_id,
-        user_items.order_count,
-        user_items.quantity,
-        user_items.spend,
-        user_items.recent_order_count,
-        user_items.average_unit_price,
-        user_items.last_purchased_day,
-        user_items.reference_day - user_items.last_purchased_day as days_since_last,
-        user_orders.last_order_number - user_items.last_order_number as orders_since_last,
-        user_items.order_count / user_orders.user_orders as share_of_user_orders,
-        (user_items.last_purchased_day - user_items.first_purchased_day)
-        / nullif(user_items.order_count - 1, 0) as usual_gap_days,
-        row_number() over (
-            partition by user_items.snapshot, user_items.user_id
-            order by
-                user_items.order_count desc,
-                user_items.last_purchased_day desc,
-                user_items.product_id asc
-        ) as history_rank
+    -- One select per snapshot, each ranking within its own rows: cheaper than one window
+    -- partitioned by (snapshot, user_id) over the stacked rows.
+    {% for snapshot in ranking_snapshots() %}
+        select
+            '{{ snapshot }}' as snapshot,
+            user_id,
+            product_id,
+            {{ snapshot }}_order_count as order_count,
+            {{ snapshot }}_quantity as quantity,
+            {{ snapshot }}_spend as spend,
+            {{ snapshot }}_recent_order_count as recent_order_count,
+            {{ snapshot }}_spend / nullif({{ snapshot }}_quantity, 0) as average_unit_price,
+            {{ snapshot }}_last_purchased_day as last_purchased_day,
+            {{ snapshot }}_reference_day - {{ snapshot }}_last_purchased_day as days_since_last,
+            {{ snapshot }}_user_last_order_number
+            - {{ snapshot }}_last_order_number as orders_since_last,
+            {{ snapshot }}_order_count / {{ snapshot }}_user_orders as share_of_user_orders,
+            ({{ snapshot }}_last_purchased_day - {{ snapshot }}_first_purchased_day)
+            / nullif({{ snapshot }}_order_count - 1, 0) as usual_gap_days,
+            row_number() over (
+                partition by user_id
+                order by
+                    {{ snapshot }}_order_count desc,
+                    {{ snapshot }}_last_purchased_day desc,
+                    product_id asc
+            ) as history_rank
 
-    from user_items
+        from user_products_with_orders
 
-    inner join user_orders
-        on
-            user_items.snapshot = user_orders.snapshot
-            and user_items.user_id = user_orders.user_id
+        where {{ snapshot }}_order_count > 0
+
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
