@@ -9,3 +9,13 @@
     {%- do snapshots.extend(['evaluation', 'serving']) -%}
     {{ return(snapshots) }}
 {% endmacro %}
+
+{#- Carries int_ranking_order_roles' columns (is_<snapshot>_history, <snapshot>_reference_day)
+    through a group-by at order grain or finer, where each is constant per group. -#}
+{% macro carried_snapshot_roles() %}
+    {%- for snapshot in ranking_snapshots() %}
+        any_value(is_{{ snapshot }}_history) as is_{{ snapshot }}_history,
+        any_value({{ snapshot }}_reference_day) as {{ snapshot }}_reference_day
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+{% endmacro %}

@@ -19,12 +19,7 @@ item_orders as (
         any_value(order_number) as order_number,
         sum(quantity) as quantity,
         sum(sales_value) as spend,
-        {% for snapshot in ranking_snapshots() %}
-            any_value(is_{{ snapshot }}_history) as is_{{ snapshot }}_history,
-            any_value(
-                {{ snapshot }}_reference_day
-            ) as {{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
-        {% endfor %}
+        {{ carried_snapshot_roles() }}
 
     from order_lines
 

@@ -30,12 +30,7 @@ baskets as (
         any_value(day_number) as day_number,
         count(*) as basket_size,
         sum(spend) as basket_value,
-        {% for snapshot in ranking_snapshots() %}
-            any_value(is_{{ snapshot }}_history) as is_{{ snapshot }}_history,
-            any_value(
-                {{ snapshot }}_reference_day
-            ) as {{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
-        {% endfor %}
+        {{ carried_snapshot_roles() }}
 
     from item_orders
 
