@@ -599,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
                 "cpus": os.cpu_count(),
                 "warehouse_threads": os.environ.get("WAREHOUSE_THREADS", "2 (profile default)"),
                 "warehouse_memory_limit": os.environ.get(
-                    "WAREHOUSE_MEMORY_LIMIT", "12GB (profile default)"
+                    "WAREHOUSE_MEMORY_LIMIT", "9GB (profile default)"
                 ),
                 "pandas_timeout_seconds": args.pandas_timeout,
                 "pandas_memory_limit_gib": memory_limit / GIB,

@@ -11,8 +11,9 @@ and synthetic_seed only, while instacart_size also sets departments, aisles, ord
 basket size; so the data is pre-generated with models_py.synthetic and dbt reads it as the
 `files` dataset ({dataset: files, data_dir: ...}), which runs the same SQL.
 
-Goal: full size (f = 1.0) in under 10 minutes and 12 GB (WAREHOUSE_MEMORY_LIMIT=12GB,
-WAREHOUSE_THREADS=2). Smoke run: .venv/bin/python bench/scale.py --fractions 0.004
+Goal: full size (f = 1.0) in under 10 minutes and 12 GB (WAREHOUSE_MEMORY_LIMIT=9GB,
+WAREHOUSE_THREADS=2, the profile defaults).
+Smoke run: .venv/bin/python bench/scale.py --fractions 0.004
 """
 
 from __future__ import annotations
@@ -461,7 +462,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp work dir")
     parser.add_argument("--exclude", default="tag:ml", help="dbt --exclude selector")
-    parser.add_argument("--memory-limit", default="12GB", help="WAREHOUSE_MEMORY_LIMIT")
+    parser.add_argument(
+        "--memory-limit", default="9GB", help="WAREHOUSE_MEMORY_LIMIT (profile default)"
+    )
     parser.add_argument("--threads", type=int, default=2, help="WAREHOUSE_THREADS")
     parser.add_argument("--interval", type=float, default=0.5, help="RSS sampling seconds")
     parser.add_argument("--goal-seconds", type=float, default=600.0)
