@@ -15,12 +15,31 @@ item_orders as (
 
 ),
 
+user_history_orders as (
+
+    -- Each user's orders once: counting them per snapshot is then a plain filtered count
+    -- instead of a count-distinct over every item order.
+    select
+        user_id,
+        order_id,
+        any_value(order_number) as order_number,
+        {%- for snapshot in ranking_snapshots() %}
+            any_value(is_{{ snapshot }}_history) as is_{{ snapshot }}_history
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+
+    from item_orders
+
+    group by user_id, order_id
+
+),
+
 user_orders_by_snapshot as (
 
     select
         user_id,
         {% for snapshot in ranking_snapshots() %}
-            count(distinct order_id) filter (
+            count(*) filter (
                 where is_{{ snapshot }}_history
             ) as {{ snapshot }}_user_orders,
             max(order_number) filter (
@@ -28,7 +47,7 @@ user_orders_by_snapshot as (
             ) as {{ snapshot }}_user_last_order_number{% if not loop.last %},{% endif %}
         {% endfor %}
 
-    from item_orders
+    from user_history_orders
 
     group by user_id
 
