@@ -2,9 +2,10 @@
     the query is copied straight to the file (`copy (query) to ...`) instead of first being
     created as a table in the database and then copied. The table was written, checkpointed and
     dropped again: at Instacart size that doubled the cost of the exports (basket_next_item_examples
-    x 1/4: 25.6 s in dbt against 8.5 s for the query alone). Python models and CSV / JSON files
-    keep the adapter's table-then-copy path, which also covers their empty-result handling; an
-    empty Parquet file keeps its columns, so the Parquet path needs none.
+    x 1/4: 25.6 s in dbt against 8.5 s for the query alone). Python models, CSV / JSON files and
+    models with an enforced contract keep the adapter's table-then-copy path, which also covers
+    their empty-result handling; an empty Parquet file keeps its columns, so the Parquet path
+    needs none.
 
     Everything else is the adapter's: location and write options, the view over the file, the
     rename dance, hooks, docs and plugin registration. Kept in step with dbt-duckdb 1.11. -#}
@@ -27,7 +28,9 @@
   {%- endif -%}
 
   {%- set language = model['language'] -%}
-  {%- set copy_query = language == 'sql' and format == 'parquet' -%}
+  {#- an enforced contract is checked by create_table_as, so such models keep the table path -#}
+  {%- set contract_config = config.get('contract') -%}
+  {%- set copy_query = language == 'sql' and format == 'parquet' and not contract_config.enforced -%}
 
   {%- set read_location = adapter.external_read_location(location, rendered_options) -%}
   {%- set parquet_read_options = config.get('parquet_read_options', {'union_by_name': False}) -%}
