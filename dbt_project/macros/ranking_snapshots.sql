@@ -11,11 +11,14 @@
 {% endmacro %}
 
 {#- Carries int_ranking_order_roles' columns (is_<snapshot>_history, <snapshot>_reference_day)
-    through a group-by at order grain or finer, where each is constant per group. -#}
-{% macro carried_snapshot_roles() %}
+    through a group-by at order grain or finer, where each is constant per group; the history
+    flags alone with reference_days=false. -#}
+{% macro carried_snapshot_roles(reference_days=true) %}
     {%- for snapshot in ranking_snapshots() %}
-        any_value(is_{{ snapshot }}_history) as is_{{ snapshot }}_history,
+        any_value(is_{{ snapshot }}_history) as is_{{ snapshot }}_history
+        {%- if reference_days %},
         any_value({{ snapshot }}_reference_day) as {{ snapshot }}_reference_day
+        {%- endif %}
         {%- if not loop.last %},{% endif %}
     {%- endfor %}
 {% endmacro %}

@@ -26,10 +26,7 @@ category_orders as (
         user_id,
         category,
         order_id,
-        {%- for snapshot in ranking_snapshots() %}
-            any_value(is_{{ snapshot }}_history) as is_{{ snapshot }}_history
-            {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ carried_snapshot_roles(reference_days=false) }}
 
     from order_lines
 

@@ -23,10 +23,7 @@ user_history_orders as (
         user_id,
         order_id,
         any_value(order_number) as order_number,
-        {%- for snapshot in ranking_snapshots() %}
-            any_value(is_{{ snapshot }}_history) as is_{{ snapshot }}_history
-            {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ carried_snapshot_roles(reference_days=false) }}
 
     from item_orders
 
