@@ -346,3 +346,31 @@ def test_long_lists_drop_empty_slots() -> None:
         np.array(["u"]), np.array([["a", ""]]), np.array([[1.0, -np.inf]], dtype=np.float32)
     )
     assert frame[["query_id", "rank", "product_id"]].values.tolist() == [["u", 1, "a"]]
+
+
+def test_lazy_adam_moves_only_the_rows_a_batch_looks_up() -> None:
+    """First step: the touched rows move exactly as Keras' Adam moves them (moments start at
+    zero), a row looked up twice gets its two gradients summed, untouched rows stay. Second
+    step on another row: Adam keeps moving the first rows on momentum, LazyAdam does not."""
+
+    def run(optimizer: tf.keras.optimizers.Optimizer, steps: list[list[int]]) -> np.ndarray:
+        table = tf.Variable(np.arange(12, dtype=np.float32).reshape(4, 3))
+        for rows in steps:
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.square(tf.gather(table, rows)))
+            optimizer.apply_gradients([(tape.gradient(loss, table), table)])
+        return table.numpy()
+
+    start = np.arange(12, dtype=np.float32).reshape(4, 3)
+    first_lazy = run(retrieval.LazyAdam(0.1), [[1, 1, 3]])
+    first_adam = run(tf.keras.optimizers.Adam(0.1), [[1, 1, 3]])
+    np.testing.assert_allclose(first_lazy, first_adam, rtol=1e-6)
+    np.testing.assert_array_equal(first_lazy[[0, 2]], start[[0, 2]])
+    assert (first_lazy[[1, 3]] < start[[1, 3]]).all()
+
+    second_lazy = run(retrieval.LazyAdam(0.1), [[1], [2]])
+    second_adam = run(tf.keras.optimizers.Adam(0.1), [[1], [2]])
+    first_step = run(retrieval.LazyAdam(0.1), [[1]])
+    np.testing.assert_allclose(second_lazy[1], first_step[1], rtol=1e-6)  # row 1 left alone
+    assert (second_adam[1] < first_step[1]).all()  # Adam's momentum moved it again
+    np.testing.assert_allclose(second_lazy[2], second_adam[2], rtol=1e-5)
