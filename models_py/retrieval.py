@@ -235,7 +235,12 @@ def lookup_embedding(vocab: Sequence[str], dim: int) -> tf.keras.Sequential:
 
 class PurchaseHistory(tf.keras.layers.Layer):
     """Mean embedding of a user's most bought products, read through the product tower's id
-    embedding (shared weights), so a user sits near what they buy: grocery is mostly repeats."""
+    embedding (shared weights), so a user sits near what they buy: grocery is mostly repeats.
+
+    The read is behind a stop-gradient: the product embeddings learn from the product tower
+    alone. Back-propagating through every user's 20 history rows made the embedding gradient
+    20x larger than the batch and was most of the step (Complete Journey, 128 dimensions,
+    two epochs: fit 62 s instead of ~100-170 s; top-100 accuracy 0.2149 against 0.2159)."""
 
     def __init__(
         self, user_vocab: Sequence[str], history: np.ndarray, embedding: tf.keras.layers.Layer
@@ -251,7 +256,7 @@ class PurchaseHistory(tf.keras.layers.Layer):
     def call(self, user_ids: tf.Tensor) -> tf.Tensor:
         rows = tf.gather(self.history, self.user_lookup(user_ids))
         mask = tf.cast(rows > 0, tf.float32)[..., tf.newaxis]
-        total = tf.reduce_sum(self.embedding(rows) * mask, axis=1)
+        total = tf.reduce_sum(tf.stop_gradient(self.embedding(rows)) * mask, axis=1)
         return total / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
 
 

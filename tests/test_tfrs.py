@@ -132,6 +132,18 @@ def test_history_matrix_keeps_each_users_most_ordered_products() -> None:
     assert matrix.tolist() == [[0, 0], [2, 3], [2, 0]]
 
 
+def test_purchase_history_reads_product_embeddings_without_training_them() -> None:
+    embedding = tf.keras.layers.Embedding(4, 2)
+    history = retrieval.PurchaseHistory(["a", "b"], np.array([[0, 0], [1, 3], [2, 0]]), embedding)
+    with tf.GradientTape() as tape:
+        vectors = history(tf.constant(["a", "b"]))
+        loss = tf.reduce_sum(vectors)
+    table = embedding.embeddings.numpy()
+    # a = mean of products 1 and 3, b = product 2 alone (padding 0 does not count).
+    np.testing.assert_allclose(vectors.numpy(), [(table[1] + table[3]) / 2, table[2]], rtol=1e-6)
+    assert tape.gradient(loss, embedding.embeddings) is None
+
+
 @pytest.mark.parametrize("variant", ["id", "hybrid"])
 def test_towers_learn_the_two_kinds_of_users(shop, variant) -> None:
     trained = retrieval.train_retrieval(

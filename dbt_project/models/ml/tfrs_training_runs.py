@@ -1,7 +1,11 @@
 """Trains the two-tower retrieval models (TensorFlow Recommenders) and saves them by run_id.
 
 Adapter only: the logic lives in models_py.retrieval / models_py.tfrs_models. One row per
-(purpose, variant), sharing one run_id; variants per purpose come from the tfrs vars."""
+(purpose, variant), sharing one run_id; variants per purpose come from the tfrs vars.
+
+Product attributes come from int_products, not product_features: the towers read only the
+attribute columns, and product_features waits on the promotions chain (21M rows on Complete
+Journey), which held the longest training in the build back by about two minutes."""
 
 from models_py.tfrs_models import train_retrieval_runs
 
@@ -15,7 +19,7 @@ def model(dbt, session):
             "evaluation": dbt.ref("user_item_interactions_train").select(INTERACTION_COLUMNS).df(),
             "serving": dbt.ref("user_item_interactions_full").select(INTERACTION_COLUMNS).df(),
         },
-        products=dbt.ref("product_features").df(),
+        products=dbt.ref("int_products").df(),
         users=dbt.ref("user_features").df(),
         options=dbt.config.get("tfrs_retrieval"),
         variants_by_purpose=dbt.config.get("tfrs_variants"),
