@@ -240,7 +240,7 @@ class PurchaseHistory(tf.keras.layers.Layer):
     The read is behind a stop-gradient: the product embeddings learn from the product tower
     alone. Back-propagating through every user's 20 history rows made the embedding gradient
     20x larger than the batch and was most of the step (Complete Journey, 128 dimensions,
-    two epochs: fit 62 s instead of ~100-170 s; top-100 accuracy 0.2149 against 0.2159)."""
+    two epochs: fit 62 s instead of ~100 s; top-100 accuracy 0.2149 against 0.2159)."""
 
     def __init__(
         self, user_vocab: Sequence[str], history: np.ndarray, embedding: tf.keras.layers.Layer
