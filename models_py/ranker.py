@@ -1,8 +1,10 @@
 """Two-stage ranker, stage two: purchase probability of each candidate of ranking_candidates.
 
 Two learners on the same SQL features (ranking_features): the wide & deep network of the
-purchase-model notebook (models_py.ranker_network, TensorFlow) and a LightGBM gradient-boosted
-tree model. Both are trained per purpose on an earlier snapshot than the one they score:
+purchase-model notebook (models_py.ranker_network, TensorFlow) and LightGBM, which fits a binary
+model (the purchase probability) and a lambdarank model (the order within each user's list) and
+ranks by the sum of their per-user z-scores. Both learners are trained per purpose on an
+earlier snapshot than the one they score:
 
 - purpose evaluation: trained on the `training`, `training_2`, ... snapshots (features before
   each label window, labels = the window), scores the `evaluation` snapshot (features as of the
@@ -60,6 +62,9 @@ COUNT_COLUMNS = [
     "item_orders_since_last",
     "item_usual_gap_days",
     "item_gap_ratio",
+    "item_windows",
+    "item_windows_last_4",
+    "item_windows_last_2",
     "product_order_count",
     "product_user_count",
     "product_recent_order_count",
@@ -70,6 +75,7 @@ COUNT_COLUMNS = [
     "user_average_basket_value",
     "user_days_since_last_order",
     "user_usual_order_gap_days",
+    "user_active_windows",
     "user_category_orders",
     "price_to_user_usual",
     "price_to_user_category_usual",
@@ -80,6 +86,9 @@ PLAIN_COLUMNS = [
     "als_repeat_score",
     "als_new_items_score",
     "item_share_of_orders",
+    "item_window_share",
+    "item_window_share_last_8",
+    "item_window_share_last_4",
     "product_repeat_user_share",
     "user_category_share",
     "promoted_week_share",
@@ -105,11 +114,12 @@ class RankerConfig:
     epochs: int = 3
     batch_size: int = 2048
     learning_rate: float = 0.002
-    # LightGBM
-    trees: int = 100
-    leaves: int = 31
-    tree_learning_rate: float = 0.1
+    # LightGBM (both of its models): many small, slow, regularised trees measured best
+    trees: int = 400
+    leaves: int = 15
+    tree_learning_rate: float = 0.03
     min_leaf_rows: int = 100
+    l2_regularization: float = 10.0
     # both
     validation_share: float = 0.2
     max_training_rows: int = 0  # 0 = every candidate; else a seeded sample of users
@@ -255,21 +265,50 @@ def precision_at_k(frame: pd.DataFrame, score_column: str, k: int = 5) -> float:
     )
 
 
-def validation_metrics(frame: pd.DataFrame, probability: np.ndarray) -> dict[str, float]:
-    scored = frame.assign(probability=probability)
+def validation_metrics(
+    frame: pd.DataFrame, probability: np.ndarray, order: np.ndarray | None = None
+) -> dict[str, float]:
+    """AUC and precision / recall at 0.5 of the probability; precision@5 of the ranking score
+    (`order`, the probability when not given)."""
+    scored = frame.assign(
+        probability=probability, ranking_score=probability if order is None else order
+    )
     if "purpose" in scored:  # a user in two snapshots has two lists
         scored["user_id"] = scored["purpose"].astype(str) + "/" + scored["user_id"].astype(str)
     labels = scored["label"].to_numpy().astype(int)
     return {
         "auc": roc_auc(labels, probability),
         **threshold_metrics(labels, probability),
-        "precision_at_5": precision_at_k(scored, "probability", 5),
+        "precision_at_5": precision_at_k(scored, "ranking_score", 5),
         "rows": len(scored),
         "positives": int(labels.sum()),
     }
 
 
 # ----------------------------------------------------------------------------------- ranking
+
+Prediction = tuple[np.ndarray, np.ndarray]  # (purchase probability, ranking score)
+Predictor = Callable[[pd.DataFrame], Prediction]
+
+
+def list_keys(frame: pd.DataFrame) -> pd.Series:
+    """One key per ranked list: the user, within its snapshot when the frame has several."""
+    keys = frame["user_id"].astype(str)
+    return frame["purpose"].astype(str) + "/" + keys if "purpose" in frame else keys
+
+
+def summed_z_scores(keys: pd.Series, *scores: np.ndarray) -> np.ndarray:
+    """Sum over the score arrays of each one's z-score within its list (key). The binary
+    model's probabilities and the lambdarank model's scores live on different scales; within
+    a list only their order matters, so each is centred and scaled there (a constant list
+    contributes 0)."""
+    total = np.zeros(len(keys))
+    for score in scores:
+        values = pd.Series(np.asarray(score, dtype=np.float64), index=keys.index)
+        grouped = values.groupby(keys.to_numpy())
+        spread = grouped.transform("std", ddof=0).replace(0.0, np.nan)
+        total += ((values - grouped.transform("mean")) / spread).fillna(0.0).to_numpy()
+    return total
 
 
 def rank_within_users(
@@ -298,30 +337,39 @@ def user_batches(user_ids: Iterable[str], batch_size: int) -> Iterator[list[str]
 def score_in_batches(
     fetch: Callable[[list[str]], pd.DataFrame],
     user_ids: Iterable[str],
-    predict: Callable[[pd.DataFrame], np.ndarray],
+    predict: Predictor,
     batch_size: int,
     top_k: int | None = None,
 ) -> pd.DataFrame:
     """Fetch one batch of users' candidates at a time, score them and rank them per user.
 
-    Returns user_id, product_id, probability, rank_repeat (every candidate) and rank_new_items
-    (never-bought candidates); with top_k only rows ranked within top_k in either mode are kept.
-    A user is never split across batches, so the ranks equal those of one big batch."""
+    Returns user_id, product_id, probability, ranking_score, rank_repeat (every candidate, by
+    ranking_score) and rank_new_items (never-bought candidates); with top_k only rows ranked
+    within top_k in either mode are kept. A user is never split across batches, so the ranks
+    equal those of one big batch."""
     frames = []
     for batch in user_batches(user_ids, batch_size):
         candidates = fetch(batch)
         if candidates.empty:
             continue
         scored = candidates[["user_id", "product_id", "is_bought"]].copy()
-        scored["probability"] = predict(candidates)
-        scored["rank_repeat"] = rank_within_users(scored, "probability")["rank"]
+        scored["probability"], scored["ranking_score"] = predict(candidates)
+        scored["rank_repeat"] = rank_within_users(scored, "ranking_score")["rank"]
         new_items = ~scored["is_bought"].fillna(False).astype(bool).to_numpy()
-        scored["rank_new_items"] = rank_within_users(scored, "probability", new_items)["rank"]
+        scored["rank_new_items"] = rank_within_users(scored, "ranking_score", new_items)["rank"]
         if top_k is not None:
             keep = (scored["rank_repeat"] <= top_k) | (scored["rank_new_items"] <= top_k)
             scored = scored[keep]
         frames.append(scored)
-    columns = ["user_id", "product_id", "is_bought", "probability", "rank_repeat", "rank_new_items"]
+    columns = [
+        "user_id",
+        "product_id",
+        "is_bought",
+        "probability",
+        "ranking_score",
+        "rank_repeat",
+        "rank_new_items",
+    ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
@@ -348,13 +396,14 @@ def model_name(learner: str, served: str) -> str:
 # ------------------------------------------------------------------------------------ LightGBM
 
 
-def lightgbm_params(config: RankerConfig) -> dict[str, Any]:
-    """The LightGBM parameters of a configuration (binary objective)."""
+def lightgbm_params(config: RankerConfig, objective: str = "binary") -> dict[str, Any]:
+    """The LightGBM parameters of a configuration."""
     return {
-        "objective": "binary",
+        "objective": objective,
         "learning_rate": config.tree_learning_rate,
         "num_leaves": config.leaves,
         "min_data_in_leaf": config.min_leaf_rows,
+        "lambda_l2": config.l2_regularization,
         "feature_fraction": 0.8,
         "bagging_fraction": 0.8,
         "bagging_freq": 1,
@@ -365,21 +414,58 @@ def lightgbm_params(config: RankerConfig) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class LightGbmModels:
+    """LightGBM's two boosters: binary (the probability) and lambdarank (the order)."""
+
+    binary: Any
+    ranking: Any
+
+    def predict(self, frame: pd.DataFrame) -> Prediction:
+        matrix = feature_matrix(frame)
+        probability = self.binary.predict(matrix)
+        order = summed_z_scores(list_keys(frame), probability, self.ranking.predict(matrix))
+        return probability, order
+
+    def save(self, folder: Path) -> None:
+        self.binary.save_model(str(folder / "model.txt"))
+        self.ranking.save_model(str(folder / "ranking_model.txt"))
+
+    @classmethod
+    def load(cls, folder: Path) -> LightGbmModels:
+        import lightgbm as lgb
+
+        return cls(
+            binary=lgb.Booster(model_file=str(folder / "model.txt")),
+            ranking=lgb.Booster(model_file=str(folder / "ranking_model.txt")),
+        )
+
+
 def train_lightgbm(
     train: pd.DataFrame, valid: pd.DataFrame, config: RankerConfig
-) -> tuple[Any, dict[str, float]]:
+) -> tuple[LightGbmModels, dict[str, float]]:
+    """Both boosters on the same rows. Measured on Complete Journey (3 seeds), ranking by the
+    blend beat either model alone on NDCG@10 (0.395 against 0.393-0.394)."""
     import lightgbm as lgb
 
-    dataset = lgb.Dataset(
-        feature_matrix(train), label=train["label"].astype(int), feature_name=FEATURE_COLUMNS
-    )
-    booster = lgb.train(lightgbm_params(config), dataset, num_boost_round=config.trees)
-    probability = booster.predict(feature_matrix(valid)) if len(valid) else np.zeros(0)
-    return booster, validation_metrics(valid, probability)
-
-
-def lightgbm_predictor(booster: Any) -> Callable[[pd.DataFrame], np.ndarray]:
-    return lambda frame: booster.predict(feature_matrix(frame))
+    # lambdarank needs each list's rows contiguous, with the list sizes as groups.
+    train = train.assign(list_key=list_keys(train)).sort_values("list_key", kind="stable")
+    matrix, labels = feature_matrix(train), train["label"].astype(int)
+    boosters = {}
+    for objective in ("binary", "lambdarank"):
+        groups = train.groupby("list_key", sort=False).size().to_numpy()
+        dataset = lgb.Dataset(
+            matrix,
+            label=labels,
+            group=groups if objective == "lambdarank" else None,
+            feature_name=FEATURE_COLUMNS,
+        )
+        params = lightgbm_params(config, objective)
+        boosters[objective] = lgb.train(params, dataset, num_boost_round=config.trees)
+    models = LightGbmModels(binary=boosters["binary"], ranking=boosters["lambdarank"])
+    if not len(valid):
+        return models, validation_metrics(valid, np.zeros(0))
+    return models, validation_metrics(valid, *models.predict(valid))
 
 
 # ---------------------------------------------------------------------------- runs and scoring
@@ -438,8 +524,8 @@ def train_runs(
             folder.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
             if learner == "lightgbm":
-                booster, metrics = train_lightgbm(train, valid, config)
-                booster.save_model(str(folder / "model.txt"))
+                models, metrics = train_lightgbm(train, valid, config)
+                models.save(folder)
             else:
                 trained, metrics = ranker_network.train_wide_deep(train, valid, config)
                 ranker_network.save(trained, folder)
@@ -486,15 +572,19 @@ def train_runs(
     return pd.DataFrame(rows)[columns]
 
 
-def load_predictor(learner: str, artifact_path: str) -> Callable[[pd.DataFrame], np.ndarray]:
-    """The saved learner as frame -> purchase probability."""
+def load_predictor(learner: str, artifact_path: str) -> Predictor:
+    """The saved learner as frame -> (purchase probability, ranking score)."""
     if learner == "lightgbm":
-        import lightgbm as lgb
-
-        return lightgbm_predictor(lgb.Booster(model_file=str(Path(artifact_path) / "model.txt")))
+        return LightGbmModels.load(Path(artifact_path)).predict
     from models_py import ranker_network
 
-    return ranker_network.predictor(ranker_network.load(Path(artifact_path)))
+    probability_of = ranker_network.predictor(ranker_network.load(Path(artifact_path)))
+
+    def predict(frame: pd.DataFrame) -> Prediction:
+        probability = probability_of(frame)
+        return probability, probability
+
+    return predict
 
 
 def scores_for_runs(

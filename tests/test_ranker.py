@@ -30,8 +30,8 @@ def test_batched_ranks_equal_one_batch_ranks():
     def fetch(batch: list[str]) -> pd.DataFrame:
         return frame[frame["user_id"].isin(batch)]
 
-    def predict(batch_frame: pd.DataFrame) -> np.ndarray:
-        return batch_frame["score"].to_numpy()
+    def predict(batch_frame: pd.DataFrame) -> ranker.Prediction:
+        return batch_frame["score"].to_numpy(), batch_frame["score"].to_numpy()
 
     full = ranker.score_in_batches(fetch, users, predict, batch_size=100)
     for batch_size in (1, 2, 3):
@@ -54,6 +54,60 @@ def test_batched_ranks_equal_one_batch_ranks():
     new_items = full[full["user_id"] == "u0"].dropna(subset=["rank_new_items"])
     assert set(new_items["product_id"]) == set(products) - {"p0", "p4"}
     assert sorted(new_items["rank_new_items"]) == list(range(1, 8))
+
+
+def test_ranks_follow_the_ranking_score_and_keep_the_probability():
+    frame = candidate_frame({("u1", "p1"): 0.9, ("u1", "p2"): 0.5, ("u1", "p3"): 0.1})
+
+    def predict(batch_frame: pd.DataFrame) -> ranker.Prediction:
+        probability = batch_frame["score"].to_numpy()
+        return probability, -probability  # the order disagrees with the probability
+
+    scored = ranker.score_in_batches(lambda batch: frame, ["u1"], predict, batch_size=10)
+    scored = scored.sort_values("rank_repeat")
+    assert scored["product_id"].tolist() == ["p3", "p2", "p1"]
+    assert scored["probability"].tolist() == [0.1, 0.5, 0.9]
+
+
+def test_summed_z_scores_standardise_within_each_list():
+    keys = pd.Series(["a", "a", "a", "b", "b"])
+    first = np.array([1.0, 2.0, 3.0, 5.0, 5.0])  # constant in list b: contributes 0 there
+    second = np.array([30.0, 20.0, 10.0, 0.0, 1.0])  # another scale, reversed order in a
+    np.testing.assert_allclose(
+        ranker.summed_z_scores(keys, first, second), [0.0, 0.0, 0.0, -1.0, 1.0], atol=1e-12
+    )
+    np.testing.assert_allclose(
+        ranker.summed_z_scores(keys, first), [-np.sqrt(1.5), 0.0, np.sqrt(1.5), 0.0, 0.0]
+    )
+
+
+def test_lightgbm_learns_both_models_and_reloads_them(tmp_path):
+    # 60 users x 8 candidates; bought exactly when item_window_share is above 0.6, so both
+    # boosters can learn it and every validation user's top 5 holds all their positives.
+    rng = np.random.default_rng(3)
+    rows = []
+    for user in range(60):
+        for product in range(8):
+            share = float(rng.random())
+            row = {column: float(rng.random()) for column in ranker.FEATURE_COLUMNS}
+            row.update(user_id=f"u{user}", product_id=f"p{product}", item_window_share=share)
+            row.update(is_bought=True, label=share > 0.6, purpose="training")
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    config = ranker.RankerConfig(trees=30, leaves=4, min_leaf_rows=5, tree_learning_rate=0.3)
+    train, valid = ranker.split_training(frame, config)
+    models, metrics = ranker.train_lightgbm(train, valid, config)
+    assert metrics["auc"] > 0.95
+    positives = valid.groupby("user_id")["label"].sum().clip(upper=5)
+    best_possible = float((positives / 5)[positives > 0].mean())
+    assert metrics["precision_at_5"] == pytest.approx(best_possible)
+
+    models.save(tmp_path)
+    probability, order = ranker.load_predictor("lightgbm", str(tmp_path))(valid)
+    expected_probability, expected_order = models.predict(valid)
+    np.testing.assert_allclose(probability, expected_probability)
+    np.testing.assert_allclose(order, expected_order)
+    assert not np.allclose(order, probability)  # ranks follow the blend, not the probability
 
 
 def test_roc_auc_matches_a_hand_count():

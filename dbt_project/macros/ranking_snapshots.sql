@@ -22,3 +22,27 @@
         {%- if not loop.last %},{% endif %}
     {%- endfor %}
 {% endmacro %}
+
+{#- The label-length windows a group's history orders fall in, as a 64-bit mask: window w
+    (bit w) holds the orders 21 * w to 21 * w + 20 days before the snapshot's cutoff when
+    holdout_weeks is 3, so bit 0 is the last window before the cutoff. The label is "bought in
+    the next window", and the share of past windows with a purchase estimates it directly,
+    which order counts cannot (a weekly shopper and a monthly one differ). Orders more than 64
+    windows back are left out. bit_count(mask & (2^n - 1)) counts the last n windows. -#}
+{% macro label_window_mask(snapshot, condition) %}
+    {%- set window_days = var('holdout_weeks') * 7 -%}
+    {%- set days_back = '(' ~ snapshot ~ '_reference_day - 1 - day_number)' -%}
+    bit_or(1::ubigint << ({{ days_back }} // {{ window_days }})) filter (
+        where {{ condition }} and {{ days_back }} < {{ 64 * window_days }}
+    )
+{%- endmacro %}
+
+{#- How many of the last `windows` label-length windows a label_window_mask marks (0 when
+    null); windows=none counts all 64. -#}
+{% macro windows_in_mask(mask, windows=none) %}
+    {%- if windows is none -%}
+        coalesce(bit_count({{ mask }}), 0)
+    {%- else -%}
+        coalesce(bit_count({{ mask }} & {{ 2 ** windows - 1 }}::ubigint), 0)
+    {%- endif -%}
+{%- endmacro %}

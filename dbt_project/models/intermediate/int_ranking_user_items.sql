@@ -1,7 +1,7 @@
 {#- What each user did with each product before each snapshot's cutoff (history orders only):
     counts, spend, recency in days and in orders, periodicity (days since the last purchase
-    against the user's usual gap for the product), recent activity and the price the user
-    paid. history_rank is personal popularity (most orders, the latest purchase breaking ties).
+    against the user's usual gap for the product), recent activity, the label-length windows
+    with a purchase (macro label_window_mask) and the price the user paid. history_rank is personal popularity (most orders, the latest purchase breaking ties).
     One pass over the item orders aggregates every snapshot side by side (filtered aggregates),
     then the snapshots are stacked: at Instacart size a pass per snapshot copied 32M lines each. -#}
 
@@ -67,6 +67,7 @@ user_products_by_snapshot as (
             count(*) filter (
                 where {{ in_history }} and {{ is_recent }}
             ) as {{ snapshot }}_recent_order_count,
+            {{ label_window_mask(snapshot, in_history) }} as {{ snapshot }}_window_mask,
             max({{ snapshot }}_reference_day) filter (
                 where {{ in_history }}
             ) as {{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
@@ -115,6 +116,10 @@ user_item_features as (
             {{ snapshot }}_order_count / {{ snapshot }}_user_orders as share_of_user_orders,
             ({{ snapshot }}_last_purchased_day - {{ snapshot }}_first_purchased_day)
             / nullif({{ snapshot }}_order_count - 1, 0) as usual_gap_days,
+            {{ windows_in_mask(snapshot ~ '_window_mask') }} as windows_bought,
+            {{ windows_in_mask(snapshot ~ '_window_mask', 8) }} as windows_bought_last_8,
+            {{ windows_in_mask(snapshot ~ '_window_mask', 4) }} as windows_bought_last_4,
+            {{ windows_in_mask(snapshot ~ '_window_mask', 2) }} as windows_bought_last_2,
             row_number() over (
                 partition by user_id
                 order by

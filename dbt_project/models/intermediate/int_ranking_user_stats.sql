@@ -1,5 +1,6 @@
 {#- Each user's history before each snapshot's cutoff: orders, basket sizes, spend, the unit
-    price the user usually pays (median), recency and the usual gap between orders. Every
+    price the user usually pays (median), recency, the usual gap between orders and the
+    label-length windows with an order (macro label_window_mask). Every
     snapshot is aggregated in one pass (filtered aggregates), then the snapshots are stacked. -#}
 
 with
@@ -53,6 +54,7 @@ user_baskets_by_snapshot as (
                 where {{ in_history }}
             ) as {{ snapshot }}_average_basket_value,
             min(day_number) filter (where {{ in_history }}) as {{ snapshot }}_first_order_day,
+            {{ label_window_mask(snapshot, in_history) }} as {{ snapshot }}_window_mask,
             max(day_number) filter (
                 where {{ in_history }}
             ) as {{ snapshot }}_last_order_day{% if not loop.last %},{% endif %}
@@ -105,7 +107,11 @@ user_stats_by_snapshot as (
             user_prices_by_snapshot.{{ snapshot }}_usual_unit_price as usual_unit_price,
             user_baskets_by_snapshot.{{ snapshot }}_reference_day as reference_day,
             user_baskets_by_snapshot.{{ snapshot }}_first_order_day as first_order_day,
-            user_baskets_by_snapshot.{{ snapshot }}_last_order_day as last_order_day
+            user_baskets_by_snapshot.{{ snapshot }}_last_order_day as last_order_day,
+            {%- set mask = 'user_baskets_by_snapshot.' ~ snapshot ~ '_window_mask' %}
+            {{ windows_in_mask(mask) }} as active_windows,
+            {{ windows_in_mask(mask, 8) }} as active_windows_last_8,
+            {{ windows_in_mask(mask, 4) }} as active_windows_last_4
 
         from user_baskets_by_snapshot
 
@@ -132,7 +138,10 @@ user_stats as (
         user_stats_by_snapshot.reference_day
         - user_stats_by_snapshot.last_order_day as days_since_last_order,
         (user_stats_by_snapshot.last_order_day - user_stats_by_snapshot.first_order_day)
-        / nullif(user_stats_by_snapshot.user_orders - 1, 0) as usual_order_gap_days
+        / nullif(user_stats_by_snapshot.user_orders - 1, 0) as usual_order_gap_days,
+        user_stats_by_snapshot.active_windows,
+        user_stats_by_snapshot.active_windows_last_8,
+        user_stats_by_snapshot.active_windows_last_4
 
     from user_stats_by_snapshot
 

@@ -152,6 +152,20 @@ features as (
         user_items.orders_since_last as item_orders_since_last,
         user_items.usual_gap_days as item_usual_gap_days,
         user_items.gap_ratio as item_gap_ratio,
+        -- Label-length windows (holdout_weeks long, counted back from the cutoff) with a
+        -- purchase, and their share of the windows in which the user ordered at all.
+        coalesce(user_items.windows_bought, 0) as item_windows,
+        coalesce(user_items.windows_bought_last_4, 0) as item_windows_last_4,
+        coalesce(user_items.windows_bought_last_2, 0) as item_windows_last_2,
+        coalesce(
+            user_items.windows_bought / nullif(user_stats.active_windows, 0), 0
+        ) as item_window_share,
+        coalesce(
+            user_items.windows_bought_last_8 / nullif(user_stats.active_windows_last_8, 0), 0
+        ) as item_window_share_last_8,
+        coalesce(
+            user_items.windows_bought_last_4 / nullif(user_stats.active_windows_last_4, 0), 0
+        ) as item_window_share_last_4,
         user_items.product_id is not null as is_bought,
 
         ---------- product
@@ -169,6 +183,7 @@ features as (
         user_stats.average_basket_value as user_average_basket_value,
         user_stats.days_since_last_order as user_days_since_last_order,
         user_stats.usual_order_gap_days as user_usual_order_gap_days,
+        coalesce(user_stats.active_windows, 0) as user_active_windows,
         coalesce(user_categories.category_orders, 0) as user_category_orders,
         coalesce(user_categories.category_orders, 0)
         / nullif(user_stats.user_orders, 0) as user_category_share,
