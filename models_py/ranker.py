@@ -114,10 +114,11 @@ class RankerConfig:
     epochs: int = 3
     batch_size: int = 2048
     learning_rate: float = 0.002
-    # LightGBM (both of its models): many small, slow, regularised trees measured best
-    trees: int = 400
+    # LightGBM (both of its models): small regularised trees measured best; 200 at 0.06 ranked
+    # as well as 400 at 0.03 in half the fit and scoring time
+    trees: int = 200
     leaves: int = 15
-    tree_learning_rate: float = 0.03
+    tree_learning_rate: float = 0.06
     min_leaf_rows: int = 100
     l2_regularization: float = 10.0
     # both
@@ -300,14 +301,20 @@ def list_keys(frame: pd.DataFrame) -> pd.Series:
 def summed_z_scores(keys: pd.Series, *scores: np.ndarray) -> np.ndarray:
     """Sum over the score arrays of each one's z-score within its list (key). The binary
     model's probabilities and the lambdarank model's scores live on different scales; within
-    a list only their order matters, so each is centred and scaled there (a constant list
-    contributes 0)."""
+    a list only their order matters, so each is centred and scaled there. A constant list
+    contributes 0: its mean need not round-trip exactly, so spreads within rounding count as
+    none."""
+    codes, uniques = pd.factorize(keys.to_numpy())
+    sizes = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
     total = np.zeros(len(keys))
     for score in scores:
-        values = pd.Series(np.asarray(score, dtype=np.float64), index=keys.index)
-        grouped = values.groupby(keys.to_numpy())
-        spread = grouped.transform("std", ddof=0).replace(0.0, np.nan)
-        total += ((values - grouped.transform("mean")) / spread).fillna(0.0).to_numpy()
+        values = np.asarray(score, dtype=np.float64)
+        mean = np.bincount(codes, weights=values, minlength=len(uniques)) / sizes
+        centred = values - mean[codes]
+        spread = np.sqrt(np.bincount(codes, weights=centred**2, minlength=len(uniques)) / sizes)
+        spread = spread[codes]
+        has_spread = spread > 1e-9 * np.maximum(np.abs(mean[codes]), 1.0)
+        total += np.divide(centred, spread, out=np.zeros_like(centred), where=has_spread)
     return total
 
 

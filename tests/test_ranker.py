@@ -79,6 +79,9 @@ def test_summed_z_scores_standardise_within_each_list():
     np.testing.assert_allclose(
         ranker.summed_z_scores(keys, first), [-np.sqrt(1.5), 0.0, np.sqrt(1.5), 0.0, 0.0]
     )
+    # A constant list whose mean does not round-trip exactly (0.1 * 3 / 3) still contributes 0.
+    constant = pd.Series(["c", "c", "c"])
+    np.testing.assert_array_equal(ranker.summed_z_scores(constant, np.full(3, 0.1)), np.zeros(3))
 
 
 def test_lightgbm_learns_both_models_and_reloads_them(tmp_path):
