@@ -510,48 +510,66 @@ def fingerprint(frame: pd.DataFrame, snapshots: Sequence[str]) -> dict[str, Any]
     }
 
 
+def train_one(
+    learner: str,
+    purpose: str,
+    frame: pd.DataFrame,
+    config: RankerConfig,
+    run_id: str,
+    root: Path,
+) -> dict[str, Any]:
+    """Fit one learner on a purpose's labelled candidates, save it, describe the run."""
+    from models_py import ranker_network
+
+    frame = frame[frame["label"].notna()]
+    train, valid = split_training(frame, config)
+    folder = root / run_id / purpose / learner
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if learner == "lightgbm":
+        models, metrics = train_lightgbm(train, valid, config)
+        models.save(folder)
+    else:
+        trained, metrics = ranker_network.train_wide_deep(train, valid, config)
+        ranker_network.save(trained, folder)
+    return {
+        "run_id": run_id,
+        "learner": learner,
+        "purpose": purpose,
+        "parameters": json.dumps(config.to_dict(), sort_keys=True),
+        "data_fingerprint": json.dumps(
+            fingerprint(frame, sorted(frame["purpose"].unique())), sort_keys=True
+        ),
+        "validation_metrics": metrics,
+        "training_seconds": time.perf_counter() - started,
+        "artifact_path": str(folder.resolve()),
+    }
+
+
 def train_runs(
     frames: Mapping[str, pd.DataFrame],
     config: RankerConfig,
     run_id: str,
     root: Path,
 ) -> pd.DataFrame:
-    """Train both learners per purpose, save them, one row per (learner, purpose).
+    """Train, save and describe the learners, one row per (learner, purpose).
 
+    The choosing purpose (evaluation when present) trains both learners and the one with the
+    better validation precision@5 serves; the other purposes train the served learner only,
+    since the other one is listed for evaluation alone (its serving fit was never used).
     frames: purpose -> the labelled candidates of that purpose's training snapshots (column
     purpose = the snapshot)."""
-    from models_py import ranker_network
-
-    results: dict[tuple[str, str], dict[str, Any]] = {}
-    for purpose, frame in frames.items():
-        frame = frame[frame["label"].notna()]
-        train, valid = split_training(frame, config)
-        for learner in LEARNERS:
-            folder = root / run_id / purpose / learner
-            folder.mkdir(parents=True, exist_ok=True)
-            started = time.perf_counter()
-            if learner == "lightgbm":
-                models, metrics = train_lightgbm(train, valid, config)
-                models.save(folder)
-            else:
-                trained, metrics = ranker_network.train_wide_deep(train, valid, config)
-                ranker_network.save(trained, folder)
-            results[(learner, purpose)] = {
-                "run_id": run_id,
-                "learner": learner,
-                "purpose": purpose,
-                "parameters": json.dumps(config.to_dict(), sort_keys=True),
-                "data_fingerprint": json.dumps(
-                    fingerprint(frame, sorted(frame["purpose"].unique())), sort_keys=True
-                ),
-                "validation_metrics": metrics,
-                "training_seconds": time.perf_counter() - started,
-                "artifact_path": str(folder.resolve()),
-            }
     chooser = "evaluation" if "evaluation" in frames else next(iter(frames))
+    results = {
+        (learner, chooser): train_one(learner, chooser, frames[chooser], config, run_id, root)
+        for learner in LEARNERS
+    }
     served = choose_learner(
         {learner: results[(learner, chooser)]["validation_metrics"] for learner in LEARNERS}
     )
+    for purpose, frame in frames.items():
+        if purpose != chooser:
+            results[(served, purpose)] = train_one(served, purpose, frame, config, run_id, root)
     rows = []
     for (learner, _purpose), row in results.items():
         rows.append(

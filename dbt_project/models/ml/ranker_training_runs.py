@@ -1,4 +1,5 @@
-"""Trains the ranker's two learners (wide & deep, LightGBM) for both purposes and saves them.
+"""Trains the ranker's two learners (wide & deep, LightGBM) for evaluation and the one that
+serves for serving, and saves them.
 
 Adapter only: the logic is in models_py.ranker. One row per (learner, purpose)."""
 
