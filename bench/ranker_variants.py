@@ -1,7 +1,7 @@
 """Ranker variants on a built warehouse: how far each lever moves precision@5 and NDCG@10.
 
 Reads ml.ranking_features (training and evaluation snapshots) of a built warehouse, trains
-LightGBM variants on the training snapshot exactly as models_py.ranker does (validation users
+LightGBM variants on the training snapshot with models_py.ranker's settings (validation users
 held out), scores the evaluation snapshot and evaluates its top 10 against the holdout with the
 definitions of the evaluate_recommendations macro (every evaluation user counts; NDCG with binary
 gains, ideal DCG over min(holdout products, 10)). The stored lists of personal_popularity and
@@ -9,9 +9,11 @@ ranker are evaluated by the same code, so the printed baseline can be checked ag
 ml.model_metrics. Each variant runs with several seeds: the spread is the noise floor any claimed
 gain has to clear.
 
-Variants: the pipeline's configuration; plus recency-decayed purchase counts (e-folding 14, 56
-and 182 days), counts in the last 7 / 84 days and in the last 5 / 10 orders; plus a lambdarank
-objective on those features. Nothing here feeds the warehouse: it is a measurement.
+Variants train one LightGBM booster (the pipeline ranks by a binary + lambdarank pair, see
+models_py.ranker.train_lightgbm): the pipeline's features and settings; plus recency-decayed
+purchase counts (e-folding 14, 56 and 182 days), counts in the last 7 / 84 days and in the last
+5 / 10 orders; plus a lambdarank objective on those features. Nothing here feeds the
+warehouse: it is a measurement.
 
 Usage: .venv/bin/python bench/ranker_variants.py [--warehouse PATH] [--seeds 42,7,11]
 """
@@ -121,8 +123,12 @@ def evaluate(lists: pd.DataFrame, truth: pd.DataFrame, users: np.ndarray) -> dic
 
 
 def ranked(frame: pd.DataFrame, scores: np.ndarray) -> pd.DataFrame:
+    # product_id breaks ties, as in models_py.ranker: ml.ranking_features' row order follows
+    # the label join (bought candidates first), so row order would leak the label into ties.
     scored = frame[["user_id", "product_id"]].assign(score=scores)
-    scored = scored.sort_values(["user_id", "score"], ascending=[True, False], kind="stable")
+    scored = scored.sort_values(
+        ["user_id", "score", "product_id"], ascending=[True, False, True], kind="stable"
+    )
     return scored.assign(rank=scored.groupby("user_id").cumcount() + 1)
 
 
@@ -179,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = ranker.RankerConfig()
     evaluation = features[features["purpose"] == "evaluation"]
     variants = {
-        "pipeline LightGBM": (ranker.FEATURE_COLUMNS, "binary"),
+        "binary booster, pipeline features": (ranker.FEATURE_COLUMNS, "binary"),
         "+ recency features": (ranker.FEATURE_COLUMNS + RECENCY_COLUMNS, "binary"),
         "+ recency, lambdarank": (ranker.FEATURE_COLUMNS + RECENCY_COLUMNS, "lambdarank"),
     }
