@@ -272,10 +272,11 @@ def validation_metrics(
     """AUC and precision / recall at 0.5 of the probability; precision@5 of the ranking score
     (`order`, the probability when not given)."""
     scored = frame.assign(
-        probability=probability, ranking_score=probability if order is None else order
+        # a user in two snapshots has two lists
+        user_id=list_keys(frame),
+        probability=probability,
+        ranking_score=probability if order is None else order,
     )
-    if "purpose" in scored:  # a user in two snapshots has two lists
-        scored["user_id"] = scored["purpose"].astype(str) + "/" + scored["user_id"].astype(str)
     labels = scored["label"].to_numpy().astype(int)
     return {
         "auc": roc_auc(labels, probability),
@@ -458,9 +459,9 @@ def train_lightgbm(
     # lambdarank needs each list's rows contiguous, with the list sizes as groups.
     train = train.assign(list_key=list_keys(train)).sort_values("list_key", kind="stable")
     matrix, labels = feature_matrix(train), train["label"].astype(int)
+    groups = train.groupby("list_key", sort=False).size().to_numpy()
     boosters = {}
     for objective in ("binary", "lambdarank"):
-        groups = train.groupby("list_key", sort=False).size().to_numpy()
         dataset = lgb.Dataset(
             matrix,
             label=labels,
@@ -510,19 +511,26 @@ def fingerprint(frame: pd.DataFrame, snapshots: Sequence[str]) -> dict[str, Any]
     }
 
 
+def labelled_split(
+    frame: pd.DataFrame, config: RankerConfig
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A purpose's labelled candidates, and their training and validation users' rows."""
+    frame = frame[frame["label"].notna()]
+    return (frame, *split_training(frame, config))
+
+
 def train_one(
     learner: str,
     purpose: str,
-    frame: pd.DataFrame,
+    split: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     config: RankerConfig,
     run_id: str,
     root: Path,
 ) -> dict[str, Any]:
-    """Fit one learner on a purpose's labelled candidates, save it, describe the run."""
+    """Fit one learner on a purpose's labelled_split, save it, describe the run."""
     from models_py import ranker_network
 
-    frame = frame[frame["label"].notna()]
-    train, valid = split_training(frame, config)
+    frame, train, valid = split
     folder = root / run_id / purpose / learner
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -560,8 +568,9 @@ def train_runs(
     frames: purpose -> the labelled candidates of that purpose's training snapshots (column
     purpose = the snapshot)."""
     chooser = "evaluation" if "evaluation" in frames else next(iter(frames))
+    split = labelled_split(frames[chooser], config)
     results = {
-        (learner, chooser): train_one(learner, chooser, frames[chooser], config, run_id, root)
+        (learner, chooser): train_one(learner, chooser, split, config, run_id, root)
         for learner in LEARNERS
     }
     served = choose_learner(
@@ -569,7 +578,8 @@ def train_runs(
     )
     for purpose, frame in frames.items():
         if purpose != chooser:
-            results[(served, purpose)] = train_one(served, purpose, frame, config, run_id, root)
+            split = labelled_split(frame, config)
+            results[(served, purpose)] = train_one(served, purpose, split, config, run_id, root)
     rows = []
     for (learner, _purpose), row in results.items():
         rows.append(

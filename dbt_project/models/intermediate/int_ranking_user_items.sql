@@ -1,7 +1,8 @@
 {#- What each user did with each product before each snapshot's cutoff (history orders only):
     counts, spend, recency in days and in orders, periodicity (days since the last purchase
     against the user's usual gap for the product), recent activity, the label-length windows
-    with a purchase (macro label_window_mask) and the price the user paid. history_rank is personal popularity (most orders, the latest purchase breaking ties).
+    with a purchase (macro label_window_mask) and the price the user paid. history_rank is
+    personal popularity (most orders, the latest purchase breaking ties).
     One pass over the item orders aggregates every snapshot side by side (filtered aggregates),
     then the snapshots are stacked: at Instacart size a pass per snapshot copied 32M lines each. -#}
 
