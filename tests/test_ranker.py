@@ -84,9 +84,8 @@ def test_summed_z_scores_standardise_within_each_list():
     np.testing.assert_array_equal(ranker.summed_z_scores(constant, np.full(3, 0.1)), np.zeros(3))
 
 
-def test_lightgbm_learns_both_models_and_reloads_them(tmp_path):
-    # 60 users x 8 candidates; bought exactly when item_window_share is above 0.6, so both
-    # boosters can learn it and every validation user's top 5 holds all their positives.
+def threshold_frame() -> pd.DataFrame:
+    """60 users x 8 candidates, bought exactly when item_window_share is above 0.6."""
     rng = np.random.default_rng(3)
     rows = []
     for user in range(60):
@@ -96,7 +95,13 @@ def test_lightgbm_learns_both_models_and_reloads_them(tmp_path):
             row.update(user_id=f"u{user}", product_id=f"p{product}", item_window_share=share)
             row.update(is_bought=True, label=share > 0.6, purpose="training")
             rows.append(row)
-    frame = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def test_lightgbm_learns_both_models_and_reloads_them(tmp_path):
+    # Both boosters can learn the threshold, so every validation user's top 5 holds all
+    # their positives.
+    frame = threshold_frame()
     config = ranker.RankerConfig(trees=30, leaves=4, min_leaf_rows=5, tree_learning_rate=0.3)
     train, valid = ranker.split_training(frame, config)
     models, metrics = ranker.train_lightgbm(train, valid, config)
@@ -111,6 +116,18 @@ def test_lightgbm_learns_both_models_and_reloads_them(tmp_path):
     np.testing.assert_allclose(probability, expected_probability)
     np.testing.assert_allclose(order, expected_order)
     assert not np.allclose(order, probability)  # ranks follow the blend, not the probability
+
+
+def test_lightgbm_does_not_depend_on_the_row_order_of_its_input():
+    # Bagging samples rows by position: without a fixed order, the row order a query happens
+    # to return would change the model from one build to the next.
+    frame = threshold_frame()
+    config = ranker.RankerConfig(trees=30, leaves=4, min_leaf_rows=5, tree_learning_rate=0.3)
+    shuffled = frame.sample(frac=1.0, random_state=7)
+    models, _ = ranker.train_lightgbm(frame, frame.iloc[:0], config)
+    shuffled_models, _ = ranker.train_lightgbm(shuffled, frame.iloc[:0], config)
+    for expected, got in zip(models.predict(frame), shuffled_models.predict(frame), strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_roc_auc_matches_a_hand_count():
