@@ -2,10 +2,19 @@
 
 {#- With add-to-cart positions, the context is the items already in the basket; without them
     (Complete Journey) it is the user's most recent items across earlier baskets, since the
-    order of lines inside one of its baskets carries no information. -#}
+    order of lines inside one of its baskets carries no information.
+    Both are slices of basket_sequences' product lists, whose positions are the lines'
+    basket_position: a window over every line (list() over each order's preceding lines) did the
+    same in twice the time at 1/4 Instacart size (7.0 s against 3.4 s in-process). -#}
 {%- set context_length = var('next_item_context_length') -%}
 
 with
+
+basket_sequences as (
+
+    select * from {{ ref('basket_sequences') }}
+
+),
 
 enriched_lines as (
 
@@ -19,52 +28,48 @@ context_scope as (
 
 ),
 
-lines_in_user_order as (
+baskets as (
 
     select
-        enriched_lines.order_id,
-        enriched_lines.user_id,
-        enriched_lines.product_id,
-        enriched_lines.basket_position,
-        enriched_lines.order_number,
-        enriched_lines.is_holdout,
+        basket_sequences.order_id,
+        basket_sequences.user_id,
+        basket_sequences.order_number,
+        basket_sequences.is_holdout,
+        basket_sequences.product_ids,
         context_scope.is_within_basket
 
-    from enriched_lines
+    from basket_sequences
 
     cross join context_scope
 
 ),
 
-lines_with_basket_context as (
+basket_lines as (
 
+    -- One row per line: product_ids[target_position] is the line at that basket_position.
     select
         *,
-        list(product_id) over (
-            partition by order_id
-            order by basket_position
-            rows between {{ context_length }} preceding and 1 preceding
-        ) as basket_context
+        unnest(range(1, len(product_ids) + 1)) as target_position
 
-    from lines_in_user_order
-
-    where is_within_basket
+    from baskets
 
 ),
 
-order_baskets as (
+basket_examples as (
 
     select
         order_id,
-        any_value(user_id) as user_id,
-        any_value(order_number) as order_number,
-        {{ sorted_list('product_id', 'basket_position') }} as basket_product_ids
+        user_id,
+        target_position,
+        product_ids[greatest(1, target_position - {{ context_length }}):target_position - 1]
+            as context_product_ids,
+        product_ids[target_position] as target_product_id,
+        is_holdout,
+        'basket' as context_scope
 
-    from lines_in_user_order
+    from basket_lines
 
-    where not is_within_basket
-
-    group by order_id
+    where is_within_basket and target_position > 1
 
 ),
 
@@ -76,7 +81,7 @@ orders_with_history_context as (
         order_id,
         list_reverse(
             flatten(
-                list(basket_product_ids) over (
+                list(product_ids) over (
                     partition by user_id
                     order by order_number
                     rows between {{ context_length }} preceding and 1 preceding
@@ -84,52 +89,39 @@ orders_with_history_context as (
             )
         )[1:{{ context_length }}] as history_context
 
-    from order_baskets
+    from baskets
+
+    where not is_within_basket
 
 ),
 
-lines_with_history_context as (
+history_examples as (
 
     select
-        lines_in_user_order.*,
-        orders_with_history_context.history_context
+        basket_lines.order_id,
+        basket_lines.user_id,
+        basket_lines.target_position,
+        orders_with_history_context.history_context as context_product_ids,
+        basket_lines.product_ids[basket_lines.target_position] as target_product_id,
+        basket_lines.is_holdout,
+        'user_history' as context_scope
 
-    from lines_in_user_order
+    from basket_lines
 
     inner join orders_with_history_context
-        on lines_in_user_order.order_id = orders_with_history_context.order_id
+        on basket_lines.order_id = orders_with_history_context.order_id
+
+    where len(orders_with_history_context.history_context) > 0
 
 ),
 
 examples as (
 
-    select
-        order_id,
-        user_id,
-        basket_position as target_position,
-        basket_context as context_product_ids,
-        product_id as target_product_id,
-        is_holdout,
-        'basket' as context_scope
-
-    from lines_with_basket_context
-
-    where len(basket_context) > 0
+    select * from basket_examples
 
     union all
 
-    select
-        order_id,
-        user_id,
-        basket_position as target_position,
-        history_context as context_product_ids,
-        product_id as target_product_id,
-        is_holdout,
-        'user_history' as context_scope
-
-    from lines_with_history_context
-
-    where len(history_context) > 0
+    select * from history_examples
 
 )
 
