@@ -8,7 +8,8 @@ attribute columns, and product_features waits on the promotions chain (21M rows 
 Journey): the training now starts 45-66 s earlier in the build. User attributes likewise come
 from int_users for the users of user_item_interactions_train (on Complete Journey the same
 rows and values as user_features), not user_features: that mart waits on the orders mart,
-two levels deeper in dbt's queue, which started the training about a minute later."""
+two levels deeper in dbt's queue (the node of the lowest depth runs first), and the training
+started 117 s into the build instead of 53-103 s."""
 
 from models_py.tfrs_models import train_retrieval_runs
 
