@@ -52,20 +52,44 @@ pair_method_scores as (
 
 ),
 
+pair_method_top_k as (
+
+    -- A top-k aggregate per product and method instead of a window that sorted all 8 rows of
+    -- every pair (2 directions x 4 methods); min_by on (-score, -baskets_together,
+    -- similar_product_id) keeps the window's order, ties included.
+    select
+        product_id,
+        method,
+        min_by(
+            {
+                'similar_product_id': similar_product_id,
+                'score': score,
+                'baskets_together': baskets_together
+            },
+            {
+                'negative_score': -score,
+                'negative_baskets_together': -baskets_together,
+                'similar_product_id': similar_product_id
+            },
+            {{ var('similar_products_k') }}
+        ) as top_similar
+
+    from pair_method_scores
+
+    group by product_id, method
+
+),
+
 pair_method_ranked as (
 
     select
         product_id,
         method,
-        similar_product_id,
-        score,
-        baskets_together,
-        row_number() over (
-            partition by product_id, method
-            order by score desc, baskets_together desc, similar_product_id asc
-        ) as similarity_rank
+        -- One column per struct field (similar_product_id, score, baskets_together).
+        unnest(top_similar, recursive := true),  -- noqa: AL03
+        generate_subscripts(top_similar, 1) as similarity_rank
 
-    from pair_method_scores
+    from pair_method_top_k
 
 ),
 
@@ -91,8 +115,6 @@ vector_method_ranked as (
 top_k as (
 
     select * from pair_method_ranked
-
-    where similarity_rank <= {{ var('similar_products_k') }}
 
     union all
 
