@@ -1,7 +1,7 @@
 """Benchmark item co-occurrence on Complete Journey: dbt SQL vs scipy sparse vs the notebook.
 
-1. SQL: `dbt run --select int_basket_products_indexed item_cooccurrence` in a copy of the built
-   warehouse (the real one is not touched); each model's execution_time from run_results.json.
+1. SQL: `dbt run --select item_cooccurrence` in a copy of the built warehouse (the real one is
+   not touched); the model's execution_time from run_results.json.
 2. scipy: the same training baskets as a CSR basket x product 0/1 matrix X, C = X.T @ X, the
    upper triangle with count >= min_support. Its pairs must equal marts.item_cooccurrence
    exactly (product_id, paired_product_id, baskets_together), else exit 1.
@@ -37,7 +37,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = REPO / "dbt_project"
 DEFAULT_WAREHOUSE = REPO / "warehouse" / "warehouse.duckdb"
-MODELS = ("int_basket_products_indexed", "item_cooccurrence")
+MODELS = ("item_cooccurrence",)
 BASKETS_SQL = (
     "select distinct order_id, product_id from intermediate.int_order_lines_enriched "
     "where not is_holdout"
@@ -62,10 +62,7 @@ def git_state() -> dict[str, Any]:
         )
         return result.stdout.strip()
 
-    paths = [
-        f"dbt_project/models/intermediate/{MODELS[0]}.sql",
-        f"dbt_project/models/marts/{MODELS[1]}.sql",
-    ]
+    paths = [f"dbt_project/models/marts/{name}.sql" for name in MODELS]
     return {
         "commit": git("rev-parse", "--short", "HEAD"),
         "dirty_models": git("status", "--porcelain", *paths).splitlines(),
@@ -111,10 +108,7 @@ def check_warehouse(path: Path, label: Path) -> None:
         }
     finally:
         con.close()
-    for needed in (
-        "intermediate.int_basket_products_indexed",
-        "intermediate.int_order_lines_enriched",
-    ):
+    for needed in ("intermediate.int_order_lines_enriched",):
         if needed not in tables:
             print(
                 f"{label}: {needed} is missing; build the warehouse with `make run` first.",
@@ -138,7 +132,7 @@ def dbt_env(work: Path, warehouse_db: Path) -> dict[str, str]:
 
 
 def run_sql_models(work: Path, warehouse_db: Path, dbt_vars: dict[str, Any]) -> dict[str, Any]:
-    """One `dbt run` of the two models; seconds per model from run_results.json."""
+    """One `dbt run` of the SQL models; seconds per model from run_results.json."""
     args = [dbt_executable(), "run", "--select", *MODELS]
     args += ["--project-dir", "dbt_project", "--profiles-dir", "."]
     if dbt_vars:
@@ -188,7 +182,7 @@ def scipy_pairs(
     """Pairs (product_id < paired_product_id) in >= min_support baskets, and step timings.
 
     With prefilter, products in fewer than min_support baskets are dropped before the product
-    (as int_basket_products_indexed does); the pairs are the same.
+    (as item_cooccurrence does); the pairs are the same.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -398,7 +392,7 @@ def print_report(result: dict[str, Any]) -> None:
         model = sql["models"].get(name, {})
         label = f"  dbt {name} ({model.get('status', '?')})"
         print(f"{label:<44} {fmt(model.get('seconds')):>9}")
-    print(f"{'SQL: the two models':<44} {fmt(sql['seconds']):>9} {check['sql_rows']:>10,}")
+    print(f"{'SQL: the dbt model':<44} {fmt(sql['seconds']):>9} {check['sql_rows']:>10,}")
     steps = py["timings"]
     print(
         f"{'scipy: build + X.T @ X + threshold':<44} {fmt(steps['total']):>9} "
@@ -417,7 +411,7 @@ def print_report(result: dict[str, Any]) -> None:
     print(
         f"{'ratio SQL / scipy (goal <= 1.0)':<44} {fmt(result['ratio_sql_scipy']):>9}   goal {goal}"
     )
-    print(f"dbt process wall time (parse + both models): {sql['dbt_wall_seconds']:.1f} s")
+    print(f"dbt process wall time (parse + the model): {sql['dbt_wall_seconds']:.1f} s")
     verdict = "EQUAL" if check["equal"] else "MISMATCH"
     print(
         f"pairs check SQL vs scipy: {verdict} (sql {check['sql_rows']:,}, scipy "

@@ -74,41 +74,67 @@ user_feature_mismatches as (
 
 ),
 
-indexed_basket_count as (
+cooccurrence_basket_counts as (
 
-    select count(distinct basket_index) as baskets
+    -- Every product's basket count in the pairs is its training basket count; a holdout basket
+    -- would add to it.
+    select
+        product_id,
+        product_baskets as baskets
 
-    from {{ ref('int_basket_products_indexed') }}
+    from {{ ref('item_cooccurrence') }}
+
+    union
+
+    select
+        paired_product_id as product_id,
+        paired_product_baskets as baskets
+
+    from {{ ref('item_cooccurrence') }}
 
 ),
 
-indexed_products as (
+training_product_baskets as (
 
-    select distinct product_id from {{ ref('int_basket_products_indexed') }}
-
-),
-
-expected_basket_count as (
-
-    -- Training baskets holding at least one indexed product; a holdout basket would add more.
-    select count(distinct training_lines.order_id) as baskets
+    select
+        product_id,
+        count(distinct order_id) as baskets
 
     from training_lines
 
-    inner join indexed_products
-        on training_lines.product_id = indexed_products.product_id
+    group by product_id
+
+),
+
+training_baskets as (
+
+    select count(distinct order_id) as baskets from training_lines
 
 ),
 
 cooccurrence_mismatches as (
 
-    select 'int_basket_products_indexed' as failing_table
+    select 'item_cooccurrence' as failing_table
 
-    from indexed_basket_count
+    from cooccurrence_basket_counts
 
-    cross join expected_basket_count
+    inner join training_product_baskets
+        on cooccurrence_basket_counts.product_id = training_product_baskets.product_id
 
-    where indexed_basket_count.baskets != expected_basket_count.baskets
+    where cooccurrence_basket_counts.baskets != training_product_baskets.baskets
+
+    union all
+
+    -- Support is over training baskets only.
+    select 'item_cooccurrence' as failing_table
+
+    from {{ ref('item_cooccurrence') }} as cooccurrence
+
+    cross join training_baskets
+
+    where
+        abs(cooccurrence.baskets_together / cooccurrence.support - training_baskets.baskets)
+        > 1e-6
 
 ),
 

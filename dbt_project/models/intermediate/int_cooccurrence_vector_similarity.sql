@@ -18,11 +18,15 @@ cooccurrence as (
 
 product_baskets as (
 
-    select distinct
+    select
         product_id,
-        basket_count
+        count(distinct order_id) as basket_count
 
-    from {{ ref('int_basket_products_indexed') }}
+    from {{ ref('int_order_lines_enriched') }}
+
+    where not is_holdout
+
+    group by product_id
 
 ),
 
