@@ -49,7 +49,8 @@ def tables(analytics_warehouse: Path) -> dict[str, pd.DataFrame]:
     try:
         frames = {mart: con.sql(f"select * from marts.{mart}").df() for mart in MARTS}
         frames["lines"] = con.sql(
-            "select * from intermediate.int_order_lines_enriched order by order_id, basket_position"
+            "select * from intermediate.int_order_lines_enriched "
+            "order by order_id, line_number, source_row_number"
         ).df()
     finally:
         con.close()
@@ -120,7 +121,10 @@ def test_aisle_sales_match_the_notebook_groupby(
 def test_department_transitions_match_the_notebook_shift(
     tables: dict[str, pd.DataFrame], lines: pd.DataFrame
 ) -> None:
-    deptchanges = lines.sort_values(["order_id", "basket_position"]).copy()
+    # Basket order: add-to-cart position, lines without one last, then the input file's order.
+    deptchanges = lines.sort_values(
+        ["order_id", "line_number", "source_row_number"], na_position="last"
+    ).copy()
     deptchanges["department_prev"] = deptchanges.groupby("order_id")["department"].shift(1)
     deptchanges = deptchanges.dropna(subset=["department_prev"])
     deptchanges = deptchanges[deptchanges["department_prev"] != deptchanges["department"]]

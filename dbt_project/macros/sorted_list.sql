@@ -8,3 +8,13 @@
         sorted_item -> sorted_item.value
     )
 {%- endmacro %}
+
+{#- An order line's place in its basket as one sortable value: line_number (the add-to-cart
+    position), lines without one after those with one, then the input file's row order,
+    which is the order of lines when the data has no positions (Complete Journey). -#}
+{% macro basket_order_key() -%}
+    {
+        'line_number': coalesce(line_number, {{ 2 ** 31 - 1 }}),
+        'source_row_number': source_row_number
+    }
+{%- endmacro %}

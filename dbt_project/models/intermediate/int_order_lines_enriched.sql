@@ -29,12 +29,11 @@ lines_with_order_and_product as (
         accepted_products.department,
         accepted_products.category,
         accepted_lines.line_number,
-        -- Without add-to-cart positions (Complete Journey) the basket order is the input file's
-        -- line order, which says nothing about the order items were picked.
-        row_number() over (
-            partition by accepted_lines.order_id
-            order by accepted_lines.line_number, accepted_lines.source_row_number
-        ) as basket_position,
+        -- The basket order is (line_number, source_row_number): without add-to-cart positions
+        -- (Complete Journey) it is the input file's line order, which says nothing about the
+        -- order items were picked. Consumers sort by it where they need the order; a
+        -- row_number() window here sorted every line of every order for all of them.
+        accepted_lines.source_row_number,
         accepted_lines.quantity,
         accepted_lines.sales_value,
         accepted_lines.discount,

@@ -3,9 +3,10 @@
 {#- With add-to-cart positions, the context is the items already in the basket; without them
     (Complete Journey) it is the user's most recent items across earlier baskets, since the
     order of lines inside one of its baskets carries no information.
-    Both are slices of basket_sequences' product lists, whose positions are the lines'
-    basket_position: a window over every line (list() over each order's preceding lines) did the
-    same in twice the time at 1/4 Instacart size (7.0 s against 3.4 s in-process). -#}
+    Both are slices of basket_sequences' product lists, which hold each basket's lines in
+    basket order (macro basket_order_key): a window over every line (list() over each order's
+    preceding lines) did the same in twice the time at 1/4 Instacart size (7.0 s against 3.4 s
+    in-process). -#}
 {%- set context_length = var('next_item_context_length') -%}
 
 with
@@ -46,7 +47,7 @@ baskets as (
 
 basket_lines as (
 
-    -- One row per line: product_ids[target_position] is the line at that basket_position.
+    -- One row per line: product_ids[target_position] is the line at that basket position.
     select
         *,
         unnest(range(1, len(product_ids) + 1)) as target_position

@@ -17,7 +17,7 @@ baskets_as_lists as (
         any_value(day_number) as day_number,
         any_value(is_holdout) as is_holdout,
         count(line_number) = count(*) as is_add_order_known,
-        {{ sorted_list('product_id', 'basket_position') }} as product_ids,
+        {{ sorted_list('product_id', basket_order_key()) }} as product_ids,
         count(*) as basket_size
 
     from enriched_lines

@@ -12,7 +12,7 @@ lines_with_previous_department as (
         order_id,
         department as to_department,
         lag(department) over (
-            partition by order_id order by basket_position
+            partition by order_id order by line_number, source_row_number
         ) as from_department,
         -- Same rule as basket_sequences: the sequence is meaningful only when every line of the
         -- order has an add-to-cart position.
