@@ -20,6 +20,12 @@ accepted_products as (
 
 ),
 
+order_roles as (
+
+    select * from {{ ref('int_ranking_order_roles') }}
+
+),
+
 lines_with_order_and_product as (
 
     select
@@ -43,7 +49,12 @@ lines_with_order_and_product as (
         sequenced_orders.ordered_at,
         sequenced_orders.day_number,
         sequenced_orders.week_number,
-        sequenced_orders.is_holdout
+        sequenced_orders.is_holdout,
+        -- The ranker's per-snapshot features read each line once, with these flags.
+        {% for snapshot in ranking_snapshots() %}
+            order_roles.is_{{ snapshot }}_history,
+            order_roles.{{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
+        {% endfor %}
 
     from accepted_lines
 
@@ -52,6 +63,9 @@ lines_with_order_and_product as (
 
     inner join accepted_products
         on accepted_lines.product_id = accepted_products.product_id
+
+    left join order_roles
+        on accepted_lines.order_id = order_roles.order_id
 
 ),
 

@@ -4,7 +4,7 @@
     int_ranking_snapshot_orders): the line, its order's role in the snapshot and the snapshot's
     reference day. A view: a table would copy every line once per snapshot, and its readers
     (labels, recent baskets) want a few windows of it. The per-snapshot features read each line
-    once through int_ranking_order_lines instead. -#}
+    once instead, with its order's per-snapshot flags (int_order_lines_enriched). -#}
 
 with
 

@@ -13,7 +13,7 @@ user_items as (
 
 order_lines as (
 
-    select * from {{ ref('int_ranking_order_lines') }}
+    select * from {{ ref('int_order_lines_enriched') }}
 
     where unit_price > 0
 

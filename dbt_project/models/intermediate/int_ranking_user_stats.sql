@@ -13,7 +13,7 @@ item_orders as (
 
 order_lines as (
 
-    select * from {{ ref('int_ranking_order_lines') }}
+    select * from {{ ref('int_order_lines_enriched') }}
 
 ),
 
