@@ -16,6 +16,7 @@ item_orders as (
         product_id,
         any_value(user_id) as user_id,
         any_value(day_number) as day_number,
+        any_value(ordered_at) as ordered_at,
         any_value(order_number) as order_number,
         sum(quantity) as quantity,
         sum(sales_value) as spend,

@@ -4,7 +4,10 @@
     with a purchase (macro label_window_mask) and the price the user paid. history_rank is
     personal popularity (most orders, the latest purchase breaking ties).
     One pass over the item orders aggregates every snapshot side by side (filtered aggregates),
-    then the snapshots are stacked: at Instacart size a pass per snapshot copied 32M lines each. -#}
+    then the snapshots are stacked: at Instacart size a pass per snapshot copied 32M lines each.
+    The evaluation snapshot's history is the training period and the serving snapshot's every
+    order, so user_item_interactions_train / _full read their rows here instead of aggregating
+    the lines again. -#}
 
 {%- set recent_days = var('ranker_recent_days') -%}
 
@@ -24,6 +27,7 @@ user_history_orders as (
         user_id,
         order_id,
         any_value(order_number) as order_number,
+        any_value(day_number) as day_number,
         {{ carried_snapshot_roles(reference_days=false) }}
 
     from item_orders
@@ -42,7 +46,10 @@ user_orders_by_snapshot as (
             ) as {{ snapshot }}_user_orders,
             max(order_number) filter (
                 where is_{{ snapshot }}_history
-            ) as {{ snapshot }}_user_last_order_number{% if not loop.last %},{% endif %}
+            ) as {{ snapshot }}_user_last_order_number,
+            max(day_number) filter (
+                where is_{{ snapshot }}_history
+            ) as {{ snapshot }}_user_last_day{% if not loop.last %},{% endif %}
         {% endfor %}
 
     from user_history_orders
@@ -64,6 +71,8 @@ user_products_by_snapshot as (
             sum(spend) filter (where {{ in_history }}) as {{ snapshot }}_spend,
             min(day_number) filter (where {{ in_history }}) as {{ snapshot }}_first_purchased_day,
             max(day_number) filter (where {{ in_history }}) as {{ snapshot }}_last_purchased_day,
+            min(ordered_at) filter (where {{ in_history }}) as {{ snapshot }}_first_purchased_at,
+            max(ordered_at) filter (where {{ in_history }}) as {{ snapshot }}_last_purchased_at,
             max(order_number) filter (where {{ in_history }}) as {{ snapshot }}_last_order_number,
             count(*) filter (
                 where {{ in_history }} and {{ is_recent }}
@@ -86,6 +95,7 @@ user_products_with_orders as (
         {% for snapshot in ranking_snapshots() %}
             user_orders_by_snapshot.{{ snapshot }}_user_orders,
             user_orders_by_snapshot.{{ snapshot }}_user_last_order_number,
+            user_orders_by_snapshot.{{ snapshot }}_user_last_day,
         {% endfor %}
         user_products_by_snapshot.*
 
@@ -110,10 +120,15 @@ user_item_features as (
             {{ snapshot }}_spend as spend,
             {{ snapshot }}_recent_order_count as recent_order_count,
             {{ snapshot }}_spend / nullif({{ snapshot }}_quantity, 0) as average_unit_price,
+            {{ snapshot }}_first_purchased_day as first_purchased_day,
             {{ snapshot }}_last_purchased_day as last_purchased_day,
+            {{ snapshot }}_first_purchased_at as first_purchased_at,
+            {{ snapshot }}_last_purchased_at as last_purchased_at,
             {{ snapshot }}_reference_day - {{ snapshot }}_last_purchased_day as days_since_last,
             {{ snapshot }}_user_last_order_number
             - {{ snapshot }}_last_order_number as orders_since_last,
+            {{ snapshot }}_user_orders as user_orders,
+            {{ snapshot }}_user_last_day as user_last_day,
             {{ snapshot }}_order_count / {{ snapshot }}_user_orders as share_of_user_orders,
             ({{ snapshot }}_last_purchased_day - {{ snapshot }}_first_purchased_day)
             / nullif({{ snapshot }}_order_count - 1, 0) as usual_gap_days,

@@ -1,6 +1,7 @@
 {#- Each user's purchase history per purpose, ranked: evaluation = the training period
-    (user_item_interactions_train), serving = every order (user_item_interactions_full). The
-    rank (most orders first, the most recent purchase breaking ties) is personal popularity. -#}
+    (user_item_interactions_train), serving = every order (user_item_interactions_full). Their
+    history_rank (most orders first, the most recent purchase breaking ties) is personal
+    popularity. -#}
 
 with
 
@@ -34,7 +35,7 @@ interactions as (
 
 ),
 
-ranked_histories as (
+user_histories as (
 
     select
         purpose,
@@ -43,13 +44,10 @@ ranked_histories as (
         order_count,
         last_purchased_day,
         days_since_last,
-        row_number() over (
-            partition by purpose, user_id
-            order by order_count desc, last_purchased_day desc, product_id asc
-        ) as history_rank
+        history_rank
 
     from interactions
 
 )
 
-select * from ranked_histories
+select * from user_histories
