@@ -111,8 +111,8 @@ snapshot_promotions as (
         count(distinct promotions.store_id || '/' || promotions.week_number)
         / (any_value(target_week_counts.weeks) * any_value(store_count.stores))
             as promoted_store_share,
-        bool_or(promotions.promo_kind = 'mailer') as has_mailer,
-        bool_or(promotions.promo_kind = 'display') as has_display,
+        bool_or(promotions.promo_kind in ('mailer', 'mailer_and_display')) as has_mailer,
+        bool_or(promotions.promo_kind in ('display', 'mailer_and_display')) as has_display,
         bool_or(target_weeks.is_campaign_week) as is_promoted_in_campaign_week
 
     from target_weeks
