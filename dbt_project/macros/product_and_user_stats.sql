@@ -40,12 +40,16 @@ period_weeks as (
 
 product_weeks as (
 
+    -- Only the promoted product-weeks are looked up: counting every product's every week took
+    -- a count-distinct over all lines.
     select
         product_id,
         week_number,
         count(distinct order_id) as baskets
 
     from enriched_lines
+
+    semi join promoted_weeks using (product_id, week_number)
 
     group by product_id, week_number
 
