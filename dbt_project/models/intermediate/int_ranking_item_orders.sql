@@ -1,5 +1,8 @@
 {#- Each product in each order, once (a product can fill several lines of one order), with its
-    order's snapshot roles: the grain of the order counts, recency and basket features. -#}
+    order's snapshot roles: the grain of the order counts, recency and basket features. The
+    days since the user's previous order of the product feed the repurchase-interval features;
+    each snapshot's history is a time prefix of the user's orders, so the previous order of a
+    history order is in the same history. -#}
 
 with
 
@@ -26,6 +29,19 @@ item_orders as (
 
     group by order_id, product_id
 
+),
+
+with_repurchase_gaps as (
+
+    select
+        *,
+        day_number - lag(day_number) over (
+            partition by user_id, product_id
+            order by order_number
+        ) as days_since_previous_purchase
+
+    from item_orders
+
 )
 
-select * from item_orders
+select * from with_repurchase_gaps

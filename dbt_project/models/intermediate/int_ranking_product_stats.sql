@@ -1,7 +1,11 @@
 {#- Each product before each snapshot's cutoff: orders, buyers, the share of buyers who bought
     it again, its median unit price, recent orders and popularity ranks (all time and recent),
-    plus how much it is promoted in the snapshot's target weeks (int_ranking_snapshot_weeks).
-    Orders and buyers come from int_ranking_user_items (one row per buyer and product). -#}
+    units per order, its share of its sub-category's orders, how long buyers wait between two
+    orders of it (int_ranking_product_gaps), plus how much it is promoted in the snapshot's
+    target weeks (int_ranking_snapshot_weeks). Orders and buyers come from
+    int_ranking_user_items (one row per buyer and product). -#}
+
+{%- set window_days = var('holdout_weeks') * 7 -%}
 
 with
 
@@ -22,6 +26,18 @@ order_lines as (
 target_weeks as (
 
     select * from {{ ref('int_ranking_snapshot_weeks') }}
+
+),
+
+product_gaps as (
+
+    select * from {{ ref('int_ranking_product_gaps') }}
+
+),
+
+products as (
+
+    select * from {{ ref('int_products') }}
 
 ),
 
@@ -93,9 +109,32 @@ product_orders as (
         sum(order_count) as order_count,
         count(*) as user_count,
         count(*) filter (where order_count >= 2) / count(*) as repeat_user_share,
-        sum(recent_order_count) as recent_order_count
+        sum(recent_order_count) as recent_order_count,
+        sum(quantity) / sum(order_count) as mean_quantity
 
     from user_items
+
+    group by snapshot, product_id
+
+),
+
+product_gap_summary as (
+
+    -- The median as in int_ranking_user_categories: the gap at the two middle positions
+    -- (0-based) floor and ceil of (n - 1) / 2 is the shortest with more gaps at or below it.
+    select
+        snapshot,
+        product_id,
+        any_value(total_gaps) as gap_count,
+        sum(gap_days * gaps) / any_value(total_gaps) as mean_gap_days,
+        (
+            min(gap_days) filter (where gaps_at_most > (total_gaps - 1) // 2)
+            + min(gap_days) filter (where gaps_at_most > total_gaps // 2)
+        ) / 2 as median_gap_days,
+        coalesce(sum(gaps) filter (where gap_days <= {{ window_days }}), 0)
+        / any_value(total_gaps) as gap_share_within_window
+
+    from product_gaps
 
     group by snapshot, product_id
 
@@ -138,6 +177,14 @@ product_stats as (
         product_orders.user_count,
         product_orders.repeat_user_share,
         product_orders.recent_order_count,
+        product_orders.mean_quantity,
+        product_orders.order_count / sum(product_orders.order_count) over (
+            partition by product_orders.snapshot, products.category, products.sub_category
+        ) as sub_category_order_share,
+        product_gap_summary.gap_count,
+        product_gap_summary.mean_gap_days,
+        product_gap_summary.median_gap_days,
+        product_gap_summary.gap_share_within_window,
         product_prices.median_unit_price,
         row_number() over (
             partition by product_orders.snapshot
@@ -158,6 +205,14 @@ product_stats as (
             product_orders.snapshot = product_prices.snapshot
             and product_orders.product_id = product_prices.product_id
 
+    left join product_gap_summary
+        on
+            product_orders.snapshot = product_gap_summary.snapshot
+            and product_orders.product_id = product_gap_summary.product_id
+
+    left join products
+        on product_orders.product_id = products.product_id
+
 ),
 
 with_promotions as (
@@ -169,6 +224,12 @@ with_promotions as (
         coalesce(product_stats.user_count, 0) as user_count,
         coalesce(product_stats.repeat_user_share, 0) as repeat_user_share,
         coalesce(product_stats.recent_order_count, 0) as recent_order_count,
+        product_stats.mean_quantity,
+        product_stats.sub_category_order_share,
+        coalesce(product_stats.gap_count, 0) as gap_count,
+        product_stats.mean_gap_days,
+        product_stats.median_gap_days,
+        product_stats.gap_share_within_window,
         product_stats.median_unit_price,
         product_stats.popularity_rank,
         product_stats.recent_popularity_rank,

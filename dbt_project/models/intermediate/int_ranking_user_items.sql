@@ -1,7 +1,9 @@
 {#- What each user did with each product before each snapshot's cutoff (history orders only):
     counts, spend, recency in days and in orders, periodicity (days since the last purchase
     against the user's usual gap for the product), recent activity, the label-length windows
-    with a purchase (macro label_window_mask) and the price the user paid. history_rank is
+    with a purchase (macro label_window_mask, kept as window_mask so category-level windows are
+    a bit_or away), the quantity and spend of the last order and the price the user paid.
+    history_rank is
     personal popularity (most orders, the latest purchase breaking ties).
     One pass over the item orders aggregates every snapshot side by side (filtered aggregates),
     then the snapshots are stacked: at Instacart size a pass per snapshot copied 32M lines each.
@@ -78,6 +80,12 @@ user_products_by_snapshot as (
                 where {{ in_history }} and {{ is_recent }}
             ) as {{ snapshot }}_recent_order_count,
             {{ label_window_mask(snapshot, in_history) }} as {{ snapshot }}_window_mask,
+            arg_max(quantity, order_number) filter (
+                where {{ in_history }}
+            ) as {{ snapshot }}_last_quantity,
+            arg_max(spend, order_number) filter (
+                where {{ in_history }}
+            ) as {{ snapshot }}_last_spend,
             max({{ snapshot }}_reference_day) filter (
                 where {{ in_history }}
             ) as {{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
@@ -136,6 +144,9 @@ user_item_features as (
             {{ windows_in_mask(snapshot ~ '_window_mask', 8) }} as windows_bought_last_8,
             {{ windows_in_mask(snapshot ~ '_window_mask', 4) }} as windows_bought_last_4,
             {{ windows_in_mask(snapshot ~ '_window_mask', 2) }} as windows_bought_last_2,
+            {{ snapshot }}_window_mask as window_mask,
+            {{ snapshot }}_last_quantity as last_quantity,
+            {{ snapshot }}_last_spend as last_spend,
             row_number() over (
                 partition by user_id
                 order by

@@ -1,10 +1,16 @@
 {#- Stage two's input: one row per candidate (purpose, user_id, product_id) of
     ranking_candidates with every feature as of its snapshot's cutoff and, for training and
     evaluation, its label (bought in the snapshot's label period). Features: the known sources'
-    ranks and scores, the user-item history (counts, recency in days and orders, periodicity),
-    product and user stats, price against the user's usual price (overall and in the
-    category), promotion in the target weeks and session context where the data has sessions.
+    ranks and scores, the user-item history (counts, recency in days and orders, periodicity,
+    the last order's quantity), product and user stats, how long the
+    product's buyers wait between two orders of it and the chance of a repurchase within the
+    label window given the days since the user's last one (int_ranking_product_gaps), the
+    user's sub-category and category (still bought? switched to another product since?), price
+    against the user's usual price (overall and in the category), promotion in the target
+    weeks and session context where the data has sessions.
     Ranks of a source that did not list the candidate are null (the model sees "absent"). -#}
+
+{%- set window_days = var('holdout_weeks') * 7 -%}
 
 with
 
@@ -41,6 +47,18 @@ product_stats as (
 products as (
 
     select * from {{ ref('int_products') }}
+
+),
+
+user_sub_categories as (
+
+    select * from {{ ref('int_ranking_user_sub_categories') }}
+
+),
+
+product_gaps as (
+
+    select * from {{ ref('int_ranking_product_gaps') }}
 
 ),
 
@@ -84,6 +102,67 @@ candidate_sources as (
     from candidates
 
     group by purpose, user_id, product_id
+
+),
+
+user_category_windows as (
+
+    select
+        snapshot,
+        user_id,
+        category,
+        bit_or(window_mask) as window_mask,
+        min(days_since_last) as days_since_last
+
+    from user_sub_categories
+
+    group by snapshot, user_id, category
+
+),
+
+candidate_recency as (
+
+    select
+        candidate_sources.purpose,
+        candidate_sources.user_id,
+        candidate_sources.product_id,
+        user_items.days_since_last
+
+    from candidate_sources
+
+    inner join user_items
+        on
+            candidate_sources.purpose = user_items.snapshot
+            and candidate_sources.user_id = user_items.user_id
+            and candidate_sources.product_id = user_items.product_id
+
+),
+
+repurchase_gap_counts as (
+
+    -- The product's gaps no longer than the days since the user's last purchase (d) and than
+    -- d + the label window: the repurchase hazard is (F(d + w) - F(d)) / (total - F(d)).
+    select
+        candidate_recency.purpose,
+        candidate_recency.user_id,
+        candidate_recency.product_id,
+        coalesce(gaps_so_far.gaps_at_most, 0) as gaps_within_days_since_last,
+        coalesce(gaps_by_window_end.gaps_at_most, 0) as gaps_within_window_end
+
+    from candidate_recency
+
+    asof left join product_gaps as gaps_so_far
+        on
+            candidate_recency.purpose = gaps_so_far.snapshot
+            and candidate_recency.product_id = gaps_so_far.product_id
+            and candidate_recency.days_since_last >= gaps_so_far.gap_days
+
+    asof left join product_gaps as gaps_by_window_end
+        on
+            candidate_recency.purpose = gaps_by_window_end.snapshot
+            and candidate_recency.product_id = gaps_by_window_end.product_id
+            and candidate_recency.days_since_last + {{ window_days }}
+            >= gaps_by_window_end.gap_days
 
 ),
 
@@ -168,6 +247,44 @@ features as (
         ) as item_window_share_last_4,
         user_items.product_id is not null as is_bought,
 
+        ---------- repurchase timing and quantities (null when never bought)
+        user_items.days_since_last
+        / nullif(product_stats.median_gap_days, 0) as item_days_since_last_to_product_gap,
+        (
+            repurchase_gap_counts.gaps_within_window_end
+            - repurchase_gap_counts.gaps_within_days_since_last
+        )
+        / nullif(
+            product_stats.gap_count - repurchase_gap_counts.gaps_within_days_since_last, 0
+        ) as repurchase_hazard,
+        user_items.last_quantity as item_last_quantity,
+        user_items.last_spend as item_last_spend,
+        user_items.quantity / user_items.order_count as item_mean_quantity,
+        user_items.last_quantity
+        / nullif(user_items.quantity / user_items.order_count, 0) as item_last_to_mean_quantity,
+        user_items.last_quantity
+        / nullif(product_stats.mean_quantity, 0) as item_last_to_product_quantity,
+
+        ---------- the user's sub-category and category
+        {{ windows_in_mask('user_sub_categories.window_mask') }}
+        / nullif(user_stats.active_windows, 0) as sub_category_window_share,
+        {{ windows_in_mask('user_sub_categories.window_mask', 4) }}
+        / nullif(user_stats.active_windows_last_4, 0) as sub_category_window_share_last_4,
+        user_sub_categories.item_orders
+        / nullif(user_stats.user_orders, 0) as sub_category_order_share,
+        user_sub_categories.products_bought as sub_category_products,
+        user_sub_categories.days_since_last as sub_category_days_since_last,
+        coalesce(user_items.order_count, 0)
+        / nullif(user_sub_categories.item_orders, 0) as item_share_of_sub_category,
+        {{ windows_in_mask('user_category_windows.window_mask') }}
+        / nullif(user_stats.active_windows, 0) as category_window_share,
+        user_category_windows.days_since_last as category_days_since_last,
+        -- Another product of the sub-category bought since this one's last purchase.
+        (user_sub_categories.days_since_last < user_items.days_since_last)::integer
+            as switched_in_sub_category,
+        user_items.days_since_last
+        - user_sub_categories.days_since_last as days_behind_sub_category,
+
         ---------- product
         coalesce(product_stats.order_count, 0) as product_order_count,
         coalesce(product_stats.user_count, 0) as product_user_count,
@@ -175,6 +292,12 @@ features as (
         coalesce(product_stats.recent_order_count, 0) as product_recent_order_count,
         product_stats.popularity_rank as product_popularity_rank,
         product_stats.median_unit_price as product_unit_price,
+        product_stats.median_gap_days as product_median_gap_days,
+        product_stats.mean_gap_days as product_mean_gap_days,
+        coalesce(product_stats.gap_count, 0) as product_gap_count,
+        product_stats.gap_share_within_window as product_gap_share_within_window,
+        product_stats.mean_quantity as product_mean_quantity,
+        product_stats.sub_category_order_share as product_sub_category_share,
 
         ---------- user
         coalesce(user_stats.user_orders, 0) as user_orders,
@@ -241,6 +364,25 @@ features as (
             candidate_sources.purpose = user_categories.snapshot
             and candidate_sources.user_id = user_categories.user_id
             and products.category = user_categories.category
+
+    left join user_sub_categories
+        on
+            candidate_sources.purpose = user_sub_categories.snapshot
+            and candidate_sources.user_id = user_sub_categories.user_id
+            and products.category is not distinct from user_sub_categories.category
+            and products.sub_category is not distinct from user_sub_categories.sub_category
+
+    left join user_category_windows
+        on
+            candidate_sources.purpose = user_category_windows.snapshot
+            and candidate_sources.user_id = user_category_windows.user_id
+            and products.category is not distinct from user_category_windows.category
+
+    left join repurchase_gap_counts
+        on
+            candidate_sources.purpose = repurchase_gap_counts.purpose
+            and candidate_sources.user_id = repurchase_gap_counts.user_id
+            and candidate_sources.product_id = repurchase_gap_counts.product_id
 
     left join user_sessions
         on
