@@ -31,6 +31,7 @@ user_sub_categories as (
         sum(user_items.order_count) as item_orders,
         bit_or(user_items.window_mask) as window_mask,
         max(user_items.last_purchased_day) as last_purchased_day,
+        -- The snapshot's reference day, which user_items keeps only as days_since_last.
         any_value(user_items.days_since_last + user_items.last_purchased_day) as reference_day
 
     from user_items
