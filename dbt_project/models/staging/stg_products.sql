@@ -1,3 +1,5 @@
+{%- set source_types = source_column_types(ref('raw_products')) -%}
+
 with
 
 source as (
@@ -11,11 +13,13 @@ renamed as (
     select
 
         ---------- ids
-        {{ clean_id('product_id') }} as product_id,
+        {{ clean_id('product_id', source_types) }} as product_id,
 
         ---------- strings
-        coalesce(nullif(trim(product_name), ''), 'product ' || {{ clean_id('product_id') }})
-            as product_name,
+        coalesce(
+            nullif(trim(product_name), ''),
+            'product ' || {{ clean_id('product_id', source_types) }}
+        ) as product_name,
         coalesce(nullif(trim(department), ''), 'unknown') as department,
         coalesce(nullif(trim(category), ''), 'unknown') as category,
         nullif(trim(sub_category), '') as sub_category,
@@ -23,13 +27,13 @@ renamed as (
         nullif(trim(package_size), '') as package_size,
 
         ---------- numerics
-        {{ safe_cast('price', 'double') }} as price,
+        {{ safe_cast('price', 'double', source_types) }} as price,
 
         ---------- row-level problems, first match wins
         case
-            when {{ clean_id('product_id') }} is null then 'null_product_id'
-            when {{ fails_cast('price', 'double') }} then 'non_numeric_price'
-            when {{ safe_cast('price', 'double') }} < 0 then 'negative_price'
+            when {{ clean_id('product_id', source_types) }} is null then 'null_product_id'
+            when {{ fails_cast('price', 'double', source_types) }} then 'non_numeric_price'
+            when {{ safe_cast('price', 'double', source_types) }} < 0 then 'negative_price'
         end as row_issue,
 
         ---------- lineage

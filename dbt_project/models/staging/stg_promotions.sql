@@ -1,3 +1,5 @@
+{%- set source_types = source_column_types(ref('raw_promotions')) -%}
+
 with
 
 source as (
@@ -11,11 +13,11 @@ renamed as (
     select
 
         ---------- ids
-        {{ clean_id('product_id') }} as product_id,
-        {{ clean_id('store_id') }} as store_id,
+        {{ clean_id('product_id', source_types) }} as product_id,
+        {{ clean_id('store_id', source_types) }} as store_id,
 
         ---------- time
-        {{ safe_cast('week_number', 'integer') }} as week_number,
+        {{ safe_cast('week_number', 'integer', source_types) }} as week_number,
 
         ---------- strings
         lower(coalesce(nullif(trim(promo_kind), ''), 'unknown')) as promo_kind,
@@ -24,9 +26,11 @@ renamed as (
 
         ---------- row-level problems, first match wins
         case
-            when {{ clean_id('product_id') }} is null then 'null_product_id'
-            when {{ fails_cast('week_number', 'integer') }} then 'non_numeric_week_number'
-            when {{ safe_cast('week_number', 'integer') }} is null then 'null_week_number'
+            when {{ clean_id('product_id', source_types) }} is null then 'null_product_id'
+            when {{ fails_cast('week_number', 'integer', source_types) }}
+                then 'non_numeric_week_number'
+            when {{ safe_cast('week_number', 'integer', source_types) }} is null
+                then 'null_week_number'
         end as row_issue,
 
         ---------- lineage

@@ -1,3 +1,5 @@
+{%- set source_types = source_column_types(ref('raw_users')) -%}
+
 with
 
 source as (
@@ -11,7 +13,7 @@ renamed as (
     select
 
         ---------- ids
-        {{ clean_id('user_id') }} as user_id,
+        {{ clean_id('user_id', source_types) }} as user_id,
 
         ---------- demographics (bands as given)
         nullif(trim(cast(age_band as varchar)), '') as age_band,
@@ -24,7 +26,7 @@ renamed as (
 
         ---------- row-level problems
         case
-            when {{ clean_id('user_id') }} is null then 'null_user_id'
+            when {{ clean_id('user_id', source_types) }} is null then 'null_user_id'
         end as row_issue,
 
         ---------- lineage
