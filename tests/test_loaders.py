@@ -554,6 +554,64 @@ def test_files_parquet_builds_to_audit(tmp_path: Path) -> None:
     assert count(db, "intermediate.int_products") == 2
 
 
+STAGED_LINES = (
+    "select order_id, product_id, line_number, quantity, sales_value, discount, is_reordered, "
+    "row_issue, source_row_number from staging.stg_order_lines order by source_row_number"
+)
+
+
+@pytest.mark.slow
+def test_typed_parquet_stages_like_the_same_values_as_text(tmp_path: Path) -> None:
+    # Typed columns skip the text round trip (macros/clean_id.sql): the rows must not change.
+    parquet_dir = write_parquet_files(tmp_path / "parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "order_id": pa.array([1001, 1001, 1001, 1002, None], pa.int64()),
+                "product_id": pa.array([501, 502, 501, 501, 502], pa.int64()),
+                "quantity": pa.array([2, 0, -1, None, 1], pa.int32()),
+                "line_number": pa.array([1, 2, None, 1, 2], pa.int32()),
+                "sales_value": pa.array([1.5, None, 2.0, 0.25, 1.0]),
+                "discount": pa.array([0.0, -0.5, None, 0.1, 0.0]),
+                "reordered": pa.array([False, None, True, True, False]),
+            }
+        ),
+        parquet_dir / "order_lines.parquet",
+    )
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    con = duckdb.connect()
+    for name in ("orders", "order_lines", "products"):
+        con.execute(
+            f"copy (select * from '{parquet_dir / name}.parquet') "
+            f"to '{csv_dir / name}.csv' (header)"
+        )
+    con.close()
+
+    staged = {}
+    for kind, data_dir in (("parquet", parquet_dir), ("csv", csv_dir)):
+        warehouse = tmp_path / f"wh_{kind}"
+        result = run_dbt(
+            ["run", "--select", "+staging"],
+            warehouse,
+            {"dataset": "files", "data_dir": str(data_dir)},
+        )
+        assert result.returncode == 0, dbt_output(result)
+        staged[kind] = query(warehouse / "warehouse.duckdb", STAGED_LINES)
+        compiled = next((warehouse / "target").rglob("stg_order_lines.sql")).read_text()
+        text_path = "cast(quantity as varchar)" in compiled
+        assert text_path == (kind == "csv"), kind
+
+    assert staged["parquet"] == staged["csv"]
+    assert [row[7] for row in staged["parquet"]] == [
+        None,
+        "zero_quantity",
+        "negative_quantity",
+        "null_quantity",
+        "null_order_id",
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Unusable input stops the load, naming the file and the column
 # ---------------------------------------------------------------------------------------------
