@@ -28,13 +28,14 @@
     holdout_weeks is 3, so bit 0 is the last window before the cutoff. The label is "bought in
     the next window", and the share of past windows with a purchase estimates it directly,
     which order counts cannot (a weekly shopper and a monthly one differ). Orders more than 64
-    windows back are left out. bit_count(mask & (2^n - 1)) counts the last n windows. -#}
-{% macro label_window_mask(snapshot, condition) %}
+    windows back are left out. bit_count(mask & (2^n - 1)) counts the last n windows. Reads
+    day_number, is_<snapshot>_history and <snapshot>_reference_day. -#}
+{% macro label_window_mask(snapshot) %}
     {%- set window_days = var('holdout_weeks') * 7 -%}
     {%- set days_back = '(' ~ snapshot ~ '_reference_day - 1 - day_number)' -%}
-    bit_or(1::ubigint << ({{ days_back }} // {{ window_days }})) filter (
-        where {{ condition }} and {{ days_back }} < {{ 64 * window_days }}
-    )
+    bit_or(1::ubigint << ({{ days_back }} // {{ window_days }})) {{
+        history_filter(snapshot, days_back ~ ' < ' ~ 64 * window_days)
+    }}
 {%- endmacro %}
 
 {#- How many of the last `windows` label-length windows a label_window_mask marks (0 when
@@ -44,5 +45,21 @@
         coalesce(bit_count({{ mask }}), 0)
     {%- else -%}
         coalesce(bit_count({{ mask }} & {{ 2 ** windows - 1 }}::ubigint), 0)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The filter clause that keeps an aggregate to a snapshot's history orders (and `condition`
+    when given). The serving snapshot's history is every order, so its aggregates get no
+    filter for the history: DuckDB keeps `filter (where true)` and evaluates it row by row. -#}
+{% macro history_filter(snapshot, condition=none) %}
+    {%- set conditions = [] -%}
+    {%- if snapshot != 'serving' -%}
+        {%- do conditions.append('is_' ~ snapshot ~ '_history') -%}
+    {%- endif -%}
+    {%- if condition is not none -%}
+        {%- do conditions.append(condition) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        filter (where {{ conditions | join(' and ') }})
     {%- endif -%}
 {%- endmacro %}

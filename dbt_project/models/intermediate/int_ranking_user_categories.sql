@@ -40,7 +40,7 @@ order_counts as (
         user_id,
         category,
         {%- for snapshot in ranking_snapshots() %}
-            count(*) filter (where is_{{ snapshot }}_history) as {{ snapshot }}_category_orders
+            count(*) {{ history_filter(snapshot) }} as {{ snapshot }}_category_orders
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
 
@@ -57,7 +57,7 @@ price_counts as (
         category,
         unit_price,
         {%- for snapshot in ranking_snapshots() %}
-            count(*) filter (where is_{{ snapshot }}_history) as {{ snapshot }}_lines
+            count(*) {{ history_filter(snapshot) }} as {{ snapshot }}_lines
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
 

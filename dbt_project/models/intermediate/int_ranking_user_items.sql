@@ -9,7 +9,12 @@
     then the snapshots are stacked: at Instacart size a pass per snapshot copied 32M lines each.
     The evaluation snapshot's history is the training period and the serving snapshot's every
     order, so user_item_interactions_train / _full read their rows here instead of aggregating
-    the lines again. -#}
+    the lines again.
+    Fewer aggregate states, same values: the serving snapshot's aggregates need no filter (its
+    history is every order; macro history_filter); the reference day
+    is constant per user and snapshot, so it comes with the user's orders; and each history is
+    a time prefix of the user's orders, so a product's first purchase in any history that holds
+    it is its first purchase overall, aggregated once. -#}
 
 {%- set recent_days = var('ranker_recent_days') -%}
 
@@ -30,7 +35,7 @@ user_history_orders as (
         order_id,
         any_value(order_number) as order_number,
         any_value(day_number) as day_number,
-        {{ carried_snapshot_roles(reference_days=false) }}
+        {{ carried_snapshot_roles() }}
 
     from item_orders
 
@@ -51,7 +56,10 @@ user_orders_by_snapshot as (
             ) as {{ snapshot }}_user_last_order_number,
             max(day_number) filter (
                 where is_{{ snapshot }}_history
-            ) as {{ snapshot }}_user_last_day{% if not loop.last %},{% endif %}
+            ) as {{ snapshot }}_user_last_day,
+            max({{ snapshot }}_reference_day) filter (
+                where is_{{ snapshot }}_history
+            ) as {{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
         {% endfor %}
 
     from user_history_orders
@@ -65,30 +73,22 @@ user_products_by_snapshot as (
     select
         user_id,
         product_id,
+        min(day_number) as first_purchased_day,
+        min(ordered_at) as first_purchased_at,
         {% for snapshot in ranking_snapshots() %}
-            {%- set in_history = 'is_' ~ snapshot ~ '_history' %}
             {%- set is_recent = 'day_number >= ' ~ snapshot ~ '_reference_day - ' ~ recent_days %}
-            count(*) filter (where {{ in_history }}) as {{ snapshot }}_order_count,
-            sum(quantity) filter (where {{ in_history }}) as {{ snapshot }}_quantity,
-            sum(spend) filter (where {{ in_history }}) as {{ snapshot }}_spend,
-            min(day_number) filter (where {{ in_history }}) as {{ snapshot }}_first_purchased_day,
-            max(day_number) filter (where {{ in_history }}) as {{ snapshot }}_last_purchased_day,
-            min(ordered_at) filter (where {{ in_history }}) as {{ snapshot }}_first_purchased_at,
-            max(ordered_at) filter (where {{ in_history }}) as {{ snapshot }}_last_purchased_at,
-            max(order_number) filter (where {{ in_history }}) as {{ snapshot }}_last_order_number,
-            count(*) filter (
-                where {{ in_history }} and {{ is_recent }}
-            ) as {{ snapshot }}_recent_order_count,
-            {{ label_window_mask(snapshot, in_history) }} as {{ snapshot }}_window_mask,
-            arg_max(quantity, order_number) filter (
-                where {{ in_history }}
-            ) as {{ snapshot }}_last_quantity,
-            arg_max(spend, order_number) filter (
-                where {{ in_history }}
-            ) as {{ snapshot }}_last_spend,
-            max({{ snapshot }}_reference_day) filter (
-                where {{ in_history }}
-            ) as {{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
+            {%- set history_only = history_filter(snapshot) %}
+            count(*) {{ history_only }} as {{ snapshot }}_order_count,
+            sum(quantity) {{ history_only }} as {{ snapshot }}_quantity,
+            sum(spend) {{ history_only }} as {{ snapshot }}_spend,
+            max(day_number) {{ history_only }} as {{ snapshot }}_last_purchased_day,
+            max(ordered_at) {{ history_only }} as {{ snapshot }}_last_purchased_at,
+            max(order_number) {{ history_only }} as {{ snapshot }}_last_order_number,
+            count(*) {{ history_filter(snapshot, is_recent) }} as {{ snapshot }}_recent_order_count,
+            {{ label_window_mask(snapshot) }} as {{ snapshot }}_window_mask,
+            arg_max(quantity, order_number) {{ history_only }} as {{ snapshot }}_last_quantity,
+            arg_max(spend, order_number) {{ history_only }} as {{ snapshot }}_last_spend
+            {%- if not loop.last %},{% endif %}
         {% endfor %}
 
     from item_orders
@@ -104,6 +104,7 @@ user_products_with_orders as (
             user_orders_by_snapshot.{{ snapshot }}_user_orders,
             user_orders_by_snapshot.{{ snapshot }}_user_last_order_number,
             user_orders_by_snapshot.{{ snapshot }}_user_last_day,
+            user_orders_by_snapshot.{{ snapshot }}_reference_day,
         {% endfor %}
         user_products_by_snapshot.*
 
@@ -128,9 +129,9 @@ user_item_features as (
             {{ snapshot }}_spend as spend,
             {{ snapshot }}_recent_order_count as recent_order_count,
             {{ snapshot }}_spend / nullif({{ snapshot }}_quantity, 0) as average_unit_price,
-            {{ snapshot }}_first_purchased_day as first_purchased_day,
+            first_purchased_day,
             {{ snapshot }}_last_purchased_day as last_purchased_day,
-            {{ snapshot }}_first_purchased_at as first_purchased_at,
+            first_purchased_at,
             {{ snapshot }}_last_purchased_at as last_purchased_at,
             {{ snapshot }}_reference_day - {{ snapshot }}_last_purchased_day as days_since_last,
             {{ snapshot }}_user_last_order_number
@@ -138,7 +139,7 @@ user_item_features as (
             {{ snapshot }}_user_orders as user_orders,
             {{ snapshot }}_user_last_day as user_last_day,
             {{ snapshot }}_order_count / {{ snapshot }}_user_orders as share_of_user_orders,
-            ({{ snapshot }}_last_purchased_day - {{ snapshot }}_first_purchased_day)
+            ({{ snapshot }}_last_purchased_day - first_purchased_day)
             / nullif({{ snapshot }}_order_count - 1, 0) as usual_gap_days,
             {{ windows_in_mask(snapshot ~ '_window_mask') }} as windows_bought,
             {{ windows_in_mask(snapshot ~ '_window_mask', 8) }} as windows_bought_last_8,

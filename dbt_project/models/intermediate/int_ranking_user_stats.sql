@@ -54,7 +54,7 @@ user_baskets_by_snapshot as (
                 where {{ in_history }}
             ) as {{ snapshot }}_average_basket_value,
             min(day_number) filter (where {{ in_history }}) as {{ snapshot }}_first_order_day,
-            {{ label_window_mask(snapshot, in_history) }} as {{ snapshot }}_window_mask,
+            {{ label_window_mask(snapshot) }} as {{ snapshot }}_window_mask,
             max(day_number) filter (
                 where {{ in_history }}
             ) as {{ snapshot }}_last_order_day{% if not loop.last %},{% endif %}
