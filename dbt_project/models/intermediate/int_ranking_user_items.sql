@@ -11,10 +11,10 @@
     order, so user_item_interactions_train / _full read their rows here instead of aggregating
     the lines again.
     Fewer aggregate states, same values: the serving snapshot's aggregates need no filter (its
-    history is every order; macro history_filter); the reference day
-    is constant per user and snapshot, so it comes with the user's orders; and each history is
-    a time prefix of the user's orders, so a product's first purchase in any history that holds
-    it is its first purchase overall, aggregated once. -#}
+    history is every order; macro history_filter); the reference day is constant per user and
+    snapshot, so it comes with the user's orders; and each history is a time prefix of the
+    user's orders, so a product's first purchase in any history that holds it is its first
+    purchase overall, aggregated once. -#}
 
 {%- set recent_days = var('ranker_recent_days') -%}
 
@@ -48,18 +48,12 @@ user_orders_by_snapshot as (
     select
         user_id,
         {% for snapshot in ranking_snapshots() %}
-            count(*) filter (
-                where is_{{ snapshot }}_history
-            ) as {{ snapshot }}_user_orders,
-            max(order_number) filter (
-                where is_{{ snapshot }}_history
-            ) as {{ snapshot }}_user_last_order_number,
-            max(day_number) filter (
-                where is_{{ snapshot }}_history
-            ) as {{ snapshot }}_user_last_day,
-            max({{ snapshot }}_reference_day) filter (
-                where is_{{ snapshot }}_history
-            ) as {{ snapshot }}_reference_day{% if not loop.last %},{% endif %}
+            {%- set history_only = history_filter(snapshot) %}
+            count(*) {{ history_only }} as {{ snapshot }}_user_orders,
+            max(order_number) {{ history_only }} as {{ snapshot }}_user_last_order_number,
+            max(day_number) {{ history_only }} as {{ snapshot }}_user_last_day,
+            max({{ snapshot }}_reference_day) {{ history_only }} as {{ snapshot }}_reference_day
+            {%- if not loop.last %},{% endif %}
         {% endfor %}
 
     from user_history_orders
