@@ -189,17 +189,28 @@ user_orders as (
 
 ),
 
-user_prices as (
+user_price_quartiles as (
 
+    -- One list quantile sorts each user's prices once; median() and two quantile_cont()
+    -- kept three copies of every line's price.
     select
         user_id,
-        median(unit_price) as typical_unit_price,
-        quantile_cont(unit_price, 0.75) - quantile_cont(unit_price, 0.25)
-            as unit_price_spread
+        quantile_cont(unit_price, [0.25, 0.5, 0.75]) as price_quartiles
 
     from enriched_lines
 
     group by user_id
+
+),
+
+user_prices as (
+
+    select
+        user_id,
+        price_quartiles[2] as typical_unit_price,
+        price_quartiles[3] - price_quartiles[1] as unit_price_spread
+
+    from user_price_quartiles
 
 ),
 
