@@ -6,8 +6,9 @@
 
 with
 
-enriched_lines as (
+enriched_lines as not materialized (
 
+    -- Read more than once below: each read scans the table (DuckDB would copy it first).
     select * from {{ ref('int_order_lines_enriched') }}
 
     {% if not include_holdout -%}
@@ -139,8 +140,9 @@ select * from product_stats
 
 with
 
-enriched_lines as (
+enriched_lines as not materialized (
 
+    -- Read more than once below: each read scans the table (DuckDB would copy it first).
     select * from {{ ref('int_order_lines_enriched') }}
 
     {% if not include_holdout -%}
@@ -149,8 +151,9 @@ enriched_lines as (
 
 ),
 
-orders as (
+orders as not materialized (
 
+    -- Read more than once below: each read scans the table (DuckDB would copy it first).
     select * from {{ ref('orders') }}
 
     {% if not include_holdout -%}

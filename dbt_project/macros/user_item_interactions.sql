@@ -11,8 +11,9 @@
 
 with
 
-user_products as (
+user_products as not materialized (
 
+    -- Read more than once below: each read scans the table (DuckDB would copy it first).
     select * from {{ ref('int_ranking_user_items') }}
 
     where snapshot = '{{ "serving" if include_holdout else "evaluation" }}'

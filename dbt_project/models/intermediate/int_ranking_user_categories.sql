@@ -12,8 +12,9 @@
 
 with
 
-order_lines as (
+order_lines as not materialized (
 
+    -- Read more than once below: each read scans the table (DuckDB would copy it first).
     select * from {{ ref('int_order_lines_enriched') }}
 
     where unit_price > 0

@@ -20,8 +20,9 @@
 
 with
 
-item_orders as (
+item_orders as not materialized (
 
+    -- Read more than once below: each read scans the table (DuckDB would copy it first).
     select * from {{ ref('int_ranking_item_orders') }}
 
 ),

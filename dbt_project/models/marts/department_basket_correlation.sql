@@ -5,8 +5,9 @@
 
 with
 
-enriched_lines as (
+enriched_lines as not materialized (
 
+    -- Read more than once below: each read scans the table (DuckDB would copy it first).
     select * from {{ ref('int_order_lines_enriched') }}
 
 ),
