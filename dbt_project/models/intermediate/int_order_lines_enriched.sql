@@ -2,14 +2,16 @@
 
 with
 
-accepted_lines as (
+accepted_lines as not materialized (
 
+    -- Read more than once below: each read scans the table (DuckDB would copy it first).
     select * from {{ ref('int_order_lines') }}
 
 ),
 
-sequenced_orders as (
+sequenced_orders as not materialized (
 
+    -- Read more than once below: each read scans the table (DuckDB would copy it first).
     select * from {{ ref('int_orders_sequenced') }}
 
 ),
@@ -69,16 +71,40 @@ lines_with_order_and_product as (
 
 ),
 
+first_purchases as (
+
+    -- Each user's first order of each product, from a narrow join of the lines to their
+    -- orders. A min() window over the enriched lines sorted every column of every line and
+    -- wrote them in (user, product) partitions; joined, the lines keep the input's order,
+    -- basket by basket, which the per-order readers group much faster (Instacart size,
+    -- in-process: this model 44.5 -> 38.2 s, basket_sequences 27.9 -> 12.1 s).
+    select
+        sequenced_orders.user_id,
+        accepted_lines.product_id,
+        min(sequenced_orders.order_number) as first_order_number
+
+    from accepted_lines
+
+    inner join sequenced_orders
+        on accepted_lines.order_id = sequenced_orders.order_id
+
+    group by sequenced_orders.user_id, accepted_lines.product_id
+
+),
+
 lines_with_repeat_flag as (
 
     select
-        *,
-        -- A partition minimum needs no sort inside the partition, unlike dense_rank() > 1.
-        order_number > min(order_number) over (
-            partition by user_id, product_id
-        ) as is_repeat_purchase
+        lines_with_order_and_product.*,
+        lines_with_order_and_product.order_number
+        > first_purchases.first_order_number as is_repeat_purchase
 
     from lines_with_order_and_product
+
+    inner join first_purchases
+        on
+            lines_with_order_and_product.user_id = first_purchases.user_id
+            and lines_with_order_and_product.product_id = first_purchases.product_id
 
 )
 
