@@ -381,7 +381,6 @@ def print_report(result: dict[str, Any]) -> None:
         f"training baskets: {result['baskets']:,}, basket-product lines: {result['lines']:,}, "
         f"products: {result['products']:,}"
     )
-    print(f"read of training baskets from DuckDB (not compared): {py['read_seconds']:.2f} s")
     if result["repeat"] > 1:
         print(f"SQL and scipy seconds: best of {result['repeat']} runs")
     print()
@@ -411,6 +410,12 @@ def print_report(result: dict[str, Any]) -> None:
     print(
         f"{'ratio SQL / scipy (goal <= 1.0)':<44} {fmt(result['ratio_sql_scipy']):>9}   goal {goal}"
     )
+    end_to_end = py["read_seconds"] + steps["total"]
+    print(
+        f"{'read of the baskets from DuckDB + scipy':<44} {fmt(end_to_end):>9}   "
+        f"(read {py['read_seconds']:.2f} s; not the goal's measure)"
+    )
+    print(f"{'ratio SQL / (read + scipy)':<44} {fmt(result['ratio_sql_read_plus_scipy']):>9}")
     print(f"dbt process wall time (parse + the model): {sql['dbt_wall_seconds']:.1f} s")
     verdict = "EQUAL" if check["equal"] else "MISMATCH"
     print(
@@ -531,9 +536,12 @@ def main(argv: list[str] | None = None) -> int:
 
         con = duckdb.connect(str(copy), read_only=True)
         try:
-            started = time.perf_counter()
-            baskets = con.sql(BASKETS_SQL).df()
-            read_seconds = time.perf_counter() - started
+            read_runs = []
+            for _ in range(max(1, args.repeat)):
+                started = time.perf_counter()
+                baskets = con.sql(BASKETS_SQL).df()
+                read_runs.append(time.perf_counter() - started)
+            read_seconds = min(read_runs)
             sql_pairs = con.sql(PAIRS_SQL).df()
         finally:
             con.close()
@@ -614,6 +622,8 @@ def main(argv: list[str] | None = None) -> int:
                 "prefiltered_equal": prefilter_same,
             },
             "ratio_sql_scipy": ratio(sql["seconds"], timings["total"]),
+            # What a Python model would pay: it has to read the baskets out of DuckDB first.
+            "ratio_sql_read_plus_scipy": ratio(sql["seconds"], read_seconds + timings["total"]),
             "goal_ratio_sql_scipy_at_most": 1.0,
             "check": check,
             "pandas": pandas_rows,
