@@ -5,6 +5,8 @@
 2. scipy: the same training baskets as a CSR basket x product 0/1 matrix X, C = X.T @ X, the
    upper triangle with count >= min_support. Its pairs must equal marts.item_cooccurrence
    exactly (product_id, paired_product_id, baskets_together), else exit 1.
+   The read of the baskets out of DuckDB is timed too: SQL against read + scipy is shown for
+   information (what a Python model would pay), not as the goal.
 3. pandas: the notebook's pivot_table + dot + cosine on samples of baskets, each in a subprocess
    with a time limit and a memory watch, next to scipy on the same samples.
 
