@@ -14,7 +14,7 @@ Steps 1 and 2 run in alternating rounds (dbt run, read, scipy; --repeat of them,
 flushed to disk first), and the best of each side is compared.
 
 Exit status: 0 ok, 1 pair mismatch or dbt failure, 2 warehouse or table missing.
-Usage: .venv/bin/python bench/cooccurrence.py [--pandas-sizes 500,1000,2000,5000]
+Usage: .venv/bin/python bench/cooccurrence.py [--pandas-sizes 500,1000,2000,5000,10000]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -360,13 +361,30 @@ def run_pandas_sample(
     if reason:
         outcome.update(status="killed", reason=reason)
     elif process.returncode != 0 or not result_path.exists():
-        tail = stderr.strip().splitlines()[-1:] or [f"exit {process.returncode}"]
-        outcome.update(status="failed", reason=tail[0][:200])
+        outcome.update(status="failed", reason=failure_reason(process.returncode, stderr))
     else:
         outcome.update(status="ok", **json.loads(result_path.read_text()))
         outcome["cooc_seconds"] = outcome["pivot_seconds"] + outcome["dot_seconds"]
         outcome["seconds"] = outcome["cooc_seconds"] + outcome["cosine_seconds"]
     return outcome
+
+
+def failure_reason(returncode: int, stderr: str) -> str:
+    """The worker's last stderr line, or the signal that ended it (pandas' dense dot can die in
+    OpenBLAS without a word: numpy/numpy#19685)."""
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    tail = stderr.strip().splitlines()[-1:] or [f"exit {returncode}"]
+    return tail[0][:200]
+
+
+def largest_survived(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The largest sample the pandas method finished, or None."""
+    finished = [row for row in rows if row["pandas"]["status"] == "ok"]
+    return max(finished, key=lambda row: row["baskets"], default=None)
 
 
 def sample_baskets(baskets: pd.DataFrame, size: int, order: np.ndarray) -> pd.DataFrame:
@@ -472,6 +490,14 @@ def print_report(result: dict[str, Any]) -> None:
         )
     for size in result["pandas_skipped"]:
         print(f"{size:>8,}  skipped (a smaller sample already failed or hit the limit)")
+    largest = largest_survived(result["pandas"])
+    if largest is None:
+        print("the pandas method finished no sample")
+    else:
+        print(
+            f"largest sample the pandas method finished: {largest['baskets']:,} baskets in "
+            f"{largest['pandas']['seconds']:.1f} s, {largest['ratio_total']:.0f}x scipy on it"
+        )
     print()
 
 
@@ -485,9 +511,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--out", type=Path, default=REPO / "bench" / "results" / "cooccurrence.json"
     )
     parser.add_argument(
-        "--pandas-sizes", default="500,1000,2000,5000", help="comma-separated basket counts"
+        "--pandas-sizes",
+        default="500,1000,2000,5000,10000",
+        help="comma-separated basket counts, smallest first; stops at the first that fails",
     )
-    parser.add_argument("--pandas-timeout", type=float, default=120.0, help="seconds per size")
+    parser.add_argument("--pandas-timeout", type=float, default=600.0, help="seconds per size")
     parser.add_argument(
         "--pandas-memory-gib",
         type=float,
@@ -672,6 +700,7 @@ def main(argv: list[str] | None = None) -> int:
             "check": check,
             "pandas": pandas_rows,
             "pandas_skipped": skipped,
+            "pandas_largest_finished_baskets": (largest_survived(pandas_rows) or {}).get("baskets"),
         }
         print_report(result)
         args.out.parent.mkdir(parents=True, exist_ok=True)
